@@ -1,0 +1,58 @@
+"""Error types shared by every layer.
+
+Users meet these; so each carries enough to act on: the key path, the source file and line
+where known, and what is allowed. Several problems travel together in one exception because
+a user fixing a values file wants every problem at once, not one per run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input, located as precisely as we can."""
+
+    path: str
+    """Full key path, list indices in brackets: ``decode.containers[1].image``; ``""`` for the
+    whole document."""
+    message: str
+    source: str | None = None
+    """The values file, ``--set`` flag or other origin of the offending value, when known."""
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = ""
+        if self.source:
+            where = f" ({self.source}{f':{self.line}' if self.line else ''})"
+        if self.path:
+            return f"{self.path}: {self.message}{where}"
+        return f"{self.message}{where}"
+
+
+class ModelServiceError(Exception):
+    """Base of every error this package raises on purpose; anything else is a bug."""
+
+
+class ValuesError(ModelServiceError):
+    """The values (files, ``--set`` flags, or the merged result) are not acceptable."""
+
+    def __init__(self, problems: list[Problem] | Problem | str) -> None:
+        if isinstance(problems, str):
+            problems = [Problem("", problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: list[Problem] = list(problems)
+        super().__init__(self._summary())
+
+    def _summary(self) -> str:
+        if len(self.problems) == 1:
+            return str(self.problems[0])
+        lines = [f"{len(self.problems)} problems in the values:"]
+        lines += [f"  - {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+class SetSyntaxError(ValuesError):
+    """A ``--set`` style expression cannot be parsed."""
