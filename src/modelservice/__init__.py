@@ -1,0 +1,64 @@
+"""llm-d-modelservice: deploy vLLM on Kubernetes the llm-d way, from one values file.
+
+The public API::
+
+    import modelservice
+
+    values = modelservice.load_values(files=["values.yaml"], sets=["decode.replicas=2"])
+    objects = modelservice.render(values, release="my-model", namespace="llm-d")
+
+Everything else in the package is private. Attributes are imported on first use so that
+``import modelservice`` (and the CLI's start-up) stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from modelservice.errors import ModelServiceError, Problem, SetSyntaxError, ValuesError
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from modelservice._api import Rendered, render, render_release, validate_values
+    from modelservice.values.checks import Validated
+    from modelservice.values.layering import Values, load_values
+    from modelservice.values.model import ModelService
+
+__all__ = [
+    "ModelService",
+    "ModelServiceError",
+    "Problem",
+    "Rendered",
+    "SetSyntaxError",
+    "Validated",
+    "Values",
+    "ValuesError",
+    "__version__",
+    "load_values",
+    "render",
+    "render_release",
+    "validate_values",
+]
+
+_LAZY = {
+    "load_values": "modelservice.values.layering",
+    "Values": "modelservice.values.layering",
+    "render": "modelservice._api",
+    "render_release": "modelservice._api",
+    "validate_values": "modelservice._api",
+    "Rendered": "modelservice._api",
+    "Validated": "modelservice.values.checks",
+    "ModelService": "modelservice.values.model",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'modelservice' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

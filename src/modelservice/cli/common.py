@@ -1,0 +1,101 @@
+"""Pieces every command shares: the value flags, error and warning printing, exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import TYPE_CHECKING, NoReturn
+
+from modelservice.errors import ModelServiceError, Problem, ValuesError
+
+if TYPE_CHECKING:
+    from modelservice.values.layering import Values
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_BUG = 70
+
+
+def _color(code: str, text: str, stream: object) -> str:
+    isatty = getattr(stream, "isatty", None)
+    if os.environ.get("NO_COLOR") or not (isatty and isatty()):
+        return text
+    return f"\033[{code}m{text}\033[0m"
+
+
+def add_value_flags(p: argparse.ArgumentParser) -> None:
+    """The Helm value flags, in the order they are layered."""
+    g = p.add_argument_group("values (layered in this order, later wins)")
+    g.add_argument(
+        "-f",
+        "--values",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="values file (YAML); repeat for several; '-' reads standard input",
+    )
+    g.add_argument(
+        "--set-json",
+        action="append",
+        default=[],
+        metavar="KEY=JSON",
+        help="set a value as JSON, e.g. --set-json 'decode.parallelism={\"tensor\":2}'",
+    )
+    g.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VAL",
+        help="set values, Helm syntax: a.b=c, list[0].x=y, {a,b}, several with commas",
+    )
+    g.add_argument(
+        "--set-string",
+        action="append",
+        default=[],
+        metavar="KEY=VAL",
+        help="like --set, but values always stay strings",
+    )
+    g.add_argument(
+        "--set-file",
+        action="append",
+        default=[],
+        metavar="KEY=PATH",
+        help="set a value to the content of a file",
+    )
+
+
+def add_namespace_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "-n", "--namespace", default=None, help="namespace of the release (default: 'default')"
+    )
+
+
+def load(args: argparse.Namespace) -> Values:
+    from modelservice.values.layering import load_values
+
+    return load_values(
+        args.values,
+        args.set,
+        set_strings=args.set_string,
+        set_json=args.set_json,
+        set_files=args.set_file,
+    )
+
+
+def print_warnings(warnings: tuple[Problem, ...] | list[Problem]) -> None:
+    for w in warnings:
+        print(f"{_color('33', 'warning:', sys.stderr)} {w}", file=sys.stderr)
+
+
+def fail(err: ModelServiceError) -> NoReturn:
+    """Print a user error (every problem it carries) and exit non-zero."""
+    label = _color("31;1", "error:", sys.stderr)
+    if isinstance(err, ValuesError) and len(err.problems) > 1:
+        print(f"{label} {len(err.problems)} problems in the values:", file=sys.stderr)
+        for p in err.problems:
+            print(f"  - {p}", file=sys.stderr)
+    else:
+        print(f"{label} {err}", file=sys.stderr)
+    raise SystemExit(EXIT_ERROR)

@@ -1,0 +1,62 @@
+"""YAML output of rendered objects, readable by ``kubectl apply -f -`` and by Helm.
+
+libyaml's emitter does the writing; we only choose styles: block style throughout, and
+literal blocks for multi-line strings (shell scripts in ``args``) so that they stay
+readable. Strings that YAML 1.1 would read as something else (``"true"``, ``"8200"``,
+``"on"``) are quoted by the emitter's own resolver.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import yaml
+
+try:
+    _Base: type[Any] = yaml.CSafeDumper
+except AttributeError:  # pragma: no cover
+    _Base = yaml.SafeDumper
+
+CHART_NAME = "llm-d-modelservice"
+
+
+class _Dumper(_Base):  # type: ignore[misc]
+    def ignore_aliases(self, data: Any) -> bool:
+        # The renderer shares sub-objects (a probe in both LWS templates); YAML anchors
+        # for them would be legal but unreadable, and some tools reject them.
+        return True
+
+
+def _str(dumper: Any, data: str) -> Any:
+    if "\n" in data:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data)
+
+
+_Dumper.add_representer(str, _str)
+
+
+def dump(obj: Any) -> str:
+    """One YAML document, keys in the order the renderer built them."""
+    text: str = yaml.dump(
+        obj,
+        Dumper=_Dumper,
+        sort_keys=False,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=1 << 16,
+    )
+    return text
+
+
+def source_name(obj: dict[str, Any]) -> str:
+    """A Helm-style ``# Source:`` path naming the object (used by release records too)."""
+    kind = str(obj.get("kind", "object")).lower()
+    name = str(obj.get("metadata", {}).get("name", ""))
+    return f"{CHART_NAME}/templates/{kind}-{name}.yaml"
+
+
+def dump_all(objects: Iterable[dict[str, Any]]) -> str:
+    """A multi-document stream, each document headed by its ``# Source:`` line like Helm's."""
+    return "".join(f"---\n# Source: {source_name(o)}\n{dump(o)}" for o in objects)

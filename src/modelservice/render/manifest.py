@@ -1,0 +1,29 @@
+"""The whole release: every object in Helm's install order."""
+
+from __future__ import annotations
+
+from modelservice.render import routing, workloads
+from modelservice.values.model import ModelService, Obj
+
+
+def render_model(ms: ModelService) -> list[Obj]:
+    """All objects of the release, in install order.
+
+    ServiceAccounts, Roles, RoleBindings and Services come before the workloads that use
+    them, and the custom resources that refer to those workloads come last, as Helm orders
+    a chart's objects on install.
+    """
+    epp = routing.epp_objects(ms)
+    objects: list[Obj] = []
+    objects += epp.get("ServiceAccount", [])
+    objects += workloads.service_account(ms)
+    objects += epp.get("Role", [])
+    objects += epp.get("RoleBinding", [])
+    objects += epp.get("Service", [])
+    work = workloads.workloads(ms)
+    deployments = [o for o in work if o["kind"] == "Deployment"] + epp.get("Deployment", [])
+    objects += sorted(deployments, key=lambda o: o["metadata"]["name"])
+    objects += [o for o in work if o["kind"] == "LeaderWorkerSet"]
+    objects += routing.http_route(ms)
+    objects += routing.inference_pool(ms)
+    return objects

@@ -1,0 +1,209 @@
+"""Helm's values layering: user sources merged in order, then coalesced onto the defaults.
+
+The two steps differ on purpose, as in Helm: while user sources are merged with each other a
+``null`` is kept as a marker; when the result meets the defaults that marker deletes the
+default key. Lists are never merged element-wise in either step.
+"""
+
+from __future__ import annotations
+
+import copy
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from modelservice.errors import Problem, ValuesError
+from modelservice.values.yamlfile import load_yaml
+
+
+def merge_user(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``top`` over ``base`` like Helm merges several ``-f`` files.
+
+    Maps merge key by key; anything else (lists, scalars, ``None``) in ``top`` replaces.
+    Neither input is modified.
+    """
+    out = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict):
+            below = out.get(key)
+            if isinstance(below, dict):
+                out[key] = merge_user(below, value)
+                continue
+        out[key] = value
+    return out
+
+
+def coalesce(defaults: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
+    """Lay the user's values over the defaults; a user ``None`` deletes the key.
+
+    The result shares no mutable structure with ``defaults`` (which is cached process-wide),
+    and holds no ``None`` map values: after coalescing a null only ever means "absent".
+    """
+    out: dict[str, Any] = {}
+    for key, dval in defaults.items():
+        if key in user:
+            uval = user[key]
+            if uval is None:
+                continue
+            if isinstance(uval, dict) and isinstance(dval, dict):
+                out[key] = coalesce(dval, uval)
+            else:
+                out[key] = strip_nulls(uval)
+        else:
+            out[key] = copy.deepcopy(dval)
+    for key, uval in user.items():
+        if key not in defaults and uval is not None:
+            out[key] = strip_nulls(uval)
+    return out
+
+
+def strip_nulls(value: Any) -> Any:
+    """Drop ``None`` values from mappings, at any depth (list items are kept as they are)."""
+    if isinstance(value, dict):
+        return {k: strip_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [strip_nulls(v) for v in value]
+    return value
+
+
+@lru_cache(maxsize=1)
+def _defaults() -> dict[str, Any]:
+    data = resources.files("modelservice.values").joinpath("defaults.yaml").read_bytes()
+    return load_yaml(data, "<built-in defaults>")
+
+
+def default_values() -> dict[str, Any]:
+    """The built-in defaults (the chart's ``values.yaml``), as a fresh copy."""
+    return copy.deepcopy(_defaults())
+
+
+def default_values_text() -> str:
+    """The built-in defaults file, comments included."""
+    return resources.files("modelservice.values").joinpath("defaults.yaml").read_text("utf-8")
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One user source, kept so that errors can say where a value came from."""
+
+    source: str
+    """``values.yaml``, ``<stdin>``, ``--set decode.replicas=2``, ..."""
+    values: dict[str, Any]
+    text: str | None = None
+    """The file's text, for finding line numbers on the error path."""
+
+
+@dataclass(frozen=True)
+class Values:
+    """The values of one release: what the user gave, and the result over the defaults."""
+
+    merged: dict[str, Any]
+    user: dict[str, Any]
+    layers: tuple[Layer, ...] = field(default=(), compare=False)
+
+    def locate(self, path: str) -> tuple[str | None, int | None]:
+        """Which user source last set ``path`` (and the line, for files); error path only."""
+        from modelservice.values.locate import locate
+
+        return locate(self.layers, path)
+
+
+def from_user(user: dict[str, Any], layers: Sequence[Layer] = ()) -> Values:
+    """Coalesce already-merged user values onto the defaults."""
+    if not isinstance(user, dict):
+        raise ValuesError(Problem("", f"values must be a mapping, got {type(user).__name__}"))
+    return Values(merged=coalesce(_defaults(), user), user=user, layers=tuple(layers))
+
+
+def _read_file(path: str, stdin_used: list[bool]) -> tuple[str, bytes]:
+    if path == "-":
+        if stdin_used[0]:
+            raise ValuesError(Problem("", "standard input ('-') can be read only once", "-f -"))
+        stdin_used[0] = True
+        return "<stdin>", sys.stdin.buffer.read()
+    try:
+        return path, Path(path).read_bytes()
+    except FileNotFoundError:
+        raise ValuesError(Problem("", "file not found", path)) from None
+    except IsADirectoryError:
+        raise ValuesError(Problem("", "is a directory, not a values file", path)) from None
+    except OSError as exc:
+        raise ValuesError(Problem("", f"cannot read: {exc.strerror}", path)) from None
+
+
+def load_values(
+    files: Iterable[str | Path] = (),
+    sets: Iterable[str] = (),
+    *,
+    set_strings: Iterable[str] = (),
+    set_json: Iterable[str] = (),
+    set_files: Iterable[str] = (),
+    user_values: Iterable[dict[str, Any]] = (),
+    read_file: Callable[[str], str] | None = None,
+) -> Values:
+    """Layer values exactly as Helm does and return them, not yet validated.
+
+    Order: defaults ← ``user_values`` dicts (for presets and API callers) ← each file in
+    order (``"-"`` is standard input) ← ``set_json`` ← ``sets`` ← ``set_strings`` ←
+    ``set_files``. Every problem found while reading (unreadable files, bad YAML, bad
+    ``--set`` syntax) is reported together in one :class:`ValuesError`.
+    """
+    from modelservice.values import setparser
+
+    problems: list[Problem] = []
+    layers: list[Layer] = []
+    user: dict[str, Any] = {}
+    for extra in user_values:
+        user = merge_user(user, extra)
+        layers.append(Layer("<api values>", extra))
+    stdin_used = [False]
+    for f in files:
+        try:
+            name, data = _read_file(str(f), stdin_used)
+            doc = load_yaml(data, name)
+        except ValuesError as exc:
+            problems.extend(exc.problems)
+            continue
+        user = merge_user(user, doc)
+        layers.append(Layer(name, doc, data.decode("utf-8", "replace")))
+
+    def reader(path: str) -> str:
+        if read_file is not None:
+            return read_file(path)
+        try:
+            return Path(path).read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValuesError(Problem("", f"--set-file cannot read {path}: {exc}")) from None
+
+    flag_parsers: list[tuple[str, Iterable[str], Callable[..., dict[str, Any]]]] = [
+        ("--set-json", set_json, setparser.parse_set_json),
+        ("--set", sets, setparser.parse_set),
+        ("--set-string", set_strings, setparser.parse_set_string),
+        (
+            "--set-file",
+            set_files,
+            lambda e, into, source: setparser.parse_set_file(e, reader, into, source=source),
+        ),
+    ]
+    copied = False
+    for flag, exprs, parse in flag_parsers:
+        for expr in exprs:
+            if not copied:  # parsing edits in place: never touch the caller's or a file's dicts
+                user, copied = copy.deepcopy(user), True
+            source = f"{flag} {expr}"
+            try:
+                # Helm parses every --set into the already-merged user map, so an index like
+                # list[0] edits a list that a -f file gave (but never the defaults' list).
+                single = parse(expr, None, source=source)
+                user = parse(expr, user, source=source)
+            except ValuesError as exc:
+                problems.extend(exc.problems)
+                continue
+            layers.append(Layer(source, single))
+    if problems:
+        raise ValuesError(problems)
+    return from_user(user, layers)

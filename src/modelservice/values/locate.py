@@ -1,0 +1,81 @@
+"""Finding where a key path came from, for error messages.
+
+Only the error path uses this, so it may re-read YAML with node positions; the fast path
+never pays for line tracking.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from modelservice.values.layering import Layer
+
+_TOKEN = re.compile(r'"([^"]*)"|([^.\[\]"]+)|\[(\d+)\]')
+
+
+def split_path(path: str) -> list[str | int]:
+    """``a.b[2]."x.y"`` → ``["a", "b", 2, "x.y"]``."""
+    parts: list[str | int] = []
+    for quoted, name, index in _TOKEN.findall(path):
+        parts.append(int(index) if index else quoted or name)
+    return parts
+
+
+def _has(doc: Any, parts: Sequence[str | int]) -> int:
+    """How many leading parts of the path exist in ``doc``."""
+    n = 0
+    for part in parts:
+        if isinstance(part, int) and isinstance(doc, list) and part < len(doc):
+            doc = doc[part]
+        elif isinstance(part, str) and isinstance(doc, dict) and part in doc:
+            doc = doc[part]
+        else:
+            break
+        n += 1
+    return n
+
+
+def _line(text: str, parts: Sequence[str | int]) -> int | None:
+    import yaml
+
+    try:
+        node: Any = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for part in parts:
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.value == part:
+                    line, node = key.start_mark.line + 1, value
+                    break
+            else:
+                return line
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
+
+
+def locate(layers: Sequence[Layer], path: str) -> tuple[str | None, int | None]:
+    """The last user source that holds (the deepest part of) ``path``, and its line."""
+    parts = split_path(path)
+    if not parts:
+        return None, None
+    best: tuple[int, Layer] | None = None
+    for layer in layers:
+        depth = _has(layer.values, parts)
+        if depth and (best is None or depth >= best[0]):
+            best = (depth, layer)
+    if best is None:
+        return None, None
+    depth, layer = best
+    line = _line(layer.text, parts[:depth]) if layer.text else None
+    return layer.source, line

@@ -1,0 +1,144 @@
+"""The typed, immutable model of one release, built from validated values.
+
+The renderer reads only this model, never raw dicts, so that every default and every
+derived number (GPUs per pod, LeaderWorkerSet size, the served model name) is decided in one
+place. Kubernetes sub-objects that the values pass through stay plain mappings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+CHART_NAME = "llm-d-modelservice"
+CHART_VERSION = "0.0.9"
+APP_VERSION = "0.0.1"
+
+Obj = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelURI:
+    """A parsed ``modelArtifacts.uri``."""
+
+    scheme: str
+    """``hf``, ``pvc``, ``oci``."""
+    raw: str
+    repo: str = ""
+    """``hf``: the model id (``ORG/MODEL``)."""
+    claim: str = ""
+    """``pvc``: the PersistentVolumeClaim."""
+    path: str = ""
+    """``pvc``: the path inside the claim (no leading slash); may be empty."""
+    reference: str = ""
+    """``oci``: the image reference."""
+
+
+@dataclass(frozen=True, slots=True)
+class Parallelism:
+    tensor: int = 1
+    data: int = 1
+    data_local: int = 1
+
+    @property
+    def workers(self) -> int:
+        """Pods per LeaderWorkerSet group."""
+        return self.data // self.data_local
+
+    @property
+    def accelerators_per_pod(self) -> int:
+        return self.tensor * self.data_local
+
+
+@dataclass(frozen=True, slots=True)
+class Container:
+    name: str
+    image: str
+    model_command: str
+    command: tuple[str, ...] | None
+    args: tuple[str, ...]
+    env: tuple[Obj, ...]
+    ports: tuple[Obj, ...] | None
+    resources: Obj
+    volume_mounts: tuple[Obj, ...]
+    mount_model_volume: bool
+    passthrough: tuple[tuple[str, Any], ...]
+    """Container fields copied as written (securityContext, probes, workingDir, ...), in
+    the order the renderer emits them."""
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    name: str
+    """``decode`` or ``prefill``."""
+    create: bool
+    replicas: int
+    autoscaling: bool
+    parallelism: Parallelism
+    accelerator_label_key: str | None
+    accelerator_label_values: tuple[str, ...]
+    volumes: tuple[Obj, ...]
+    image_pull_secrets: tuple[Obj, ...]
+    pod_security_context: Obj | None
+    containers: tuple[Container, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Proxy:
+    image: str | None
+    target_port: int
+    debug_level: int
+
+
+@dataclass(frozen=True, slots=True)
+class Epp:
+    create: bool
+    image: str | None
+    replicas: int
+    debug_level: int
+    readiness_probe: bool
+    liveness_probe: bool
+    pool_name_override: str | None
+    permissions: str | None
+    env: tuple[Obj, ...] | None
+    service_type: str
+    service_port: int
+    service_target_port: int
+    service_app_protocol: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Routing:
+    model_name: str | None
+    service_port: int
+    proxy: Proxy
+    parent_refs: tuple[Obj, ...] | None
+    pool_create: bool
+    pool_extension_ref: str | None
+    route_create: bool
+    route_backend_refs: tuple[Obj, ...] | None
+    route_matches: tuple[Obj, ...] | None
+    route_pool_name: str | None
+    epp: Epp
+
+
+@dataclass(frozen=True, slots=True)
+class ModelService:
+    """Everything the renderer needs to know about one release."""
+
+    release: str
+    namespace: str
+    fullname_override: str | None
+    name_override: str | None
+    multinode: bool
+    model_uri: ModelURI
+    model_size: str | int | float
+    auth_secret_name: str | None
+    oci_pull_policy: str
+    routing: Routing
+    decode: Role
+    prefill: Role
+
+    @property
+    def roles(self) -> tuple[Role, Role]:
+        return (self.decode, self.prefill)

@@ -1,0 +1,532 @@
+"""The values contract: a JSON Schema (draft 2020-12), and a fast validator for it.
+
+The schema is built here in Python so that the decode and prefill roles share one
+definition, and is also shipped as ``values.schema.json`` (kept identical by a test) for
+editors and other tools. Validation walks the schema directly rather than using a general
+JSON Schema library: it must collect *every* problem with a full key path and a "did you
+mean" hint, and it runs on every render, where importing a general validator would cost more
+than the whole render. A test checks that the `jsonschema` reference validator agrees with
+this walker on valid and invalid documents.
+
+Kubernetes sub-objects that the values pass through (env entries, volumes, probes, ...) are
+described by their shape (``additionalProperties: true``): their own API server validates
+them in full, and new Kubernetes fields must not be refused here.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any
+
+from modelservice.errors import Problem
+
+SCHEMA_ID = "https://llm-d.ai/schemas/modelservice/values.schema.json"
+
+Schema = dict[str, Any]
+
+
+def _s(type_: str | list[str], description: str, **kw: Any) -> Schema:
+    return {"type": type_, "description": description, **kw}
+
+
+def _obj(
+    description: str,
+    properties: dict[str, Schema],
+    *,
+    required: list[str] | None = None,
+    open_: bool = False,
+    **kw: Any,
+) -> Schema:
+    schema: Schema = {
+        "type": "object",
+        "description": description,
+        "properties": properties,
+        "additionalProperties": open_,
+    }
+    if required:
+        schema["required"] = required
+    schema.update(kw)
+    return schema
+
+
+def _ref(name: str, description: str | None = None) -> Schema:
+    schema: Schema = {"$ref": f"#/$defs/{name}"}
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def _list(description: str, items: Schema, **kw: Any) -> Schema:
+    return {"type": "array", "description": description, "items": items, **kw}
+
+
+_STR_LIST = {"type": "array", "items": {"type": "string"}}
+_STR_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
+
+
+def _defs() -> dict[str, Schema]:
+    """Reusable definitions: Kubernetes pass-through shapes and the role/container types."""
+    port = {
+        "description": "A TCP port number, 1 to 65535.",
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 65535,
+    }
+    quantity = {
+        "description": "A Kubernetes quantity such as 16Gi, 500m or 8.",
+        "type": ["string", "integer", "number"],
+    }
+    k8s: dict[str, Schema] = {
+        "port": port,
+        "quantity": quantity,
+        "envVar": _obj(
+            "A Kubernetes EnvVar (name, value or valueFrom).",
+            {
+                "name": _s("string", "Variable name.", minLength=1),
+                "value": _s("string", "Value; quote numbers and booleans."),
+                "valueFrom": _s("object", "Source of the value (secretKeyRef, fieldRef, ...)."),
+            },
+            required=["name"],
+            open_=True,
+        ),
+        "envFromSource": _obj("A Kubernetes EnvFromSource.", {}, open_=True),
+        "volume": _obj(
+            "A Kubernetes Volume.",
+            {
+                "name": _s("string", "Volume name, referenced by volumeMounts.", minLength=1),
+            },
+            required=["name"],
+            open_=True,
+        ),
+        "volumeMount": _obj(
+            "A Kubernetes VolumeMount.",
+            {
+                "name": _s("string", "Name of a volume of the pod.", minLength=1),
+                "mountPath": _s(
+                    "string", "Where the volume appears in the container.", minLength=1
+                ),
+                "readOnly": _s("boolean", "Mount read-only."),
+                "subPath": _s("string", "Sub-path of the volume to mount."),
+            },
+            required=["name", "mountPath"],
+            open_=True,
+        ),
+        "containerPort": _obj(
+            "A Kubernetes ContainerPort.",
+            {
+                "containerPort": _ref("port"),
+                "name": _s("string", "Port name (IANA_SVC_NAME)."),
+                "protocol": _s("string", "Protocol.", enum=["TCP", "UDP", "SCTP"]),
+                "hostPort": _ref("port"),
+                "hostIP": _s("string", "Host IP to bind."),
+            },
+            required=["containerPort"],
+        ),
+        "resources": _obj(
+            "Kubernetes ResourceRequirements.",
+            {
+                "limits": {
+                    "type": "object",
+                    "description": "Resource limits.",
+                    "additionalProperties": _ref("quantity"),
+                },
+                "requests": {
+                    "type": "object",
+                    "description": "Resource requests.",
+                    "additionalProperties": _ref("quantity"),
+                },
+                "claims": _list("Dynamic resource claims.", {"type": "object"}),
+            },
+        ),
+        "probe": _obj(
+            "A Kubernetes Probe.",
+            {
+                "initialDelaySeconds": _s("integer", "Seconds before the first probe.", minimum=0),
+                "periodSeconds": _s("integer", "Seconds between probes.", minimum=1),
+                "timeoutSeconds": _s("integer", "Seconds before a probe times out.", minimum=1),
+                "successThreshold": _s("integer", "Successes to count as passing.", minimum=1),
+                "failureThreshold": _s("integer", "Failures to count as failing.", minimum=1),
+            },
+            open_=True,
+        ),
+        "object": _obj("A Kubernetes object passed through as written.", {}, open_=True),
+        "localObjectReference": _obj(
+            "A reference to an object by name.",
+            {
+                "name": _s("string", "Object name.", minLength=1),
+            },
+            required=["name"],
+        ),
+        "parentRef": _obj(
+            "A Gateway API ParentReference.",
+            {
+                "name": _s("string", "Name of the parent (Gateway).", minLength=1),
+                "group": _s("string", "API group of the parent."),
+                "kind": _s("string", "Kind of the parent."),
+                "namespace": _s("string", "Namespace of the parent."),
+                "sectionName": _s("string", "Listener name on the parent."),
+                "port": _ref("port"),
+            },
+            required=["name"],
+            open_=True,
+        ),
+        "httpRouteMatch": _obj(
+            "A Gateway API HTTPRouteMatch.",
+            {
+                "path": _s("object", "Path match (type, value)."),
+                "headers": _list("Header matches.", {"type": "object"}),
+                "queryParams": _list("Query parameter matches.", {"type": "object"}),
+                "method": _s("string", "HTTP method."),
+            },
+            open_=True,
+        ),
+        "httpRouteRule": _obj(
+            "A Gateway API HTTPRouteRule.",
+            {
+                "backendRefs": _list("Backends of the rule.", _ref("object")),
+                "matches": _list("Matches of the rule.", _ref("httpRouteMatch")),
+            },
+            open_=True,
+        ),
+    }
+    container = _obj(
+        "A container of the role's pods.",
+        {
+            "name": _s("string", "Container name (default vllm).", minLength=1),
+            "image": _s("string", "Container image. Required.", minLength=1),
+            "modelCommand": _s(
+                "string",
+                "How the model server is started: vllmServe (command vllm serve, model and port "
+                "arguments added), imageDefault (the image's entrypoint, --model and port "
+                "arguments added) or custom (your command and args only). Default custom.",
+                enum=["vllmServe", "imageDefault", "custom"],
+            ),
+            "command": {**_STR_LIST, "description": "Command; required for modelCommand custom."},
+            "args": {**_STR_LIST, "description": "Arguments, appended after the generated ones."},
+            "env": _list("Environment variables.", _ref("envVar")),
+            "ports": _list("Container ports.", _ref("containerPort")),
+            "resources": _ref("resources", "Resource requests and limits."),
+            "volumeMounts": _list("Volume mounts.", _ref("volumeMount")),
+            "mountModelVolume": _s("boolean", "Mount the model volume at /model-cache."),
+            "securityContext": _ref("object", "Container SecurityContext."),
+            "imagePullPolicy": _s(
+                "string", "Image pull policy.", enum=["Always", "IfNotPresent", "Never"]
+            ),
+            "livenessProbe": _ref("probe", "Liveness probe."),
+            "readinessProbe": _ref("probe", "Readiness probe."),
+            "workingDir": _s("string", "Working directory."),
+            "stdin": _s("boolean", "Keep stdin open."),
+            "tty": _s("boolean", "Allocate a TTY."),
+        },
+        required=["image"],
+    )
+    role = _obj(
+        "A pod role (decode or prefill) and its workload.",
+        {
+            "create": _s("boolean", "Create this role's Deployment or LeaderWorkerSet."),
+            "replicas": _s(
+                "integer", "Number of replicas (pods, or LeaderWorkerSet groups).", minimum=0
+            ),
+            "autoscaling": _obj(
+                "Autoscaling.",
+                {
+                    "enabled": _s(
+                        "boolean",
+                        "Leave replicas to an autoscaler (multinode: the "
+                        "LeaderWorkerSet gets no replicas).",
+                    ),
+                },
+            ),
+            "parallelism": _obj(
+                "vLLM parallelism; sets accelerators per pod and vLLM flags.",
+                {
+                    "tensor": _s("integer", "Tensor parallel size.", minimum=1),
+                    "data": _s(
+                        "integer", "Data parallel size (across all pods of a group).", minimum=1
+                    ),
+                    "dataLocal": _s("integer", "Data parallel ranks per pod.", minimum=1),
+                },
+            ),
+            "acceleratorTypes": _obj(
+                "Required node affinity on an accelerator label.",
+                {
+                    "labelKey": _s(
+                        "string", "Node label key, e.g. nvidia.com/gpu.product.", minLength=1
+                    ),
+                    "labelValues": {
+                        **_STR_LIST,
+                        "description": "Accepted label values.",
+                        "minItems": 1,
+                    },
+                },
+                required=["labelKey", "labelValues"],
+            ),
+            "volumes": _list("Extra pod volumes.", _ref("volume")),
+            "imagePullSecrets": _list("Image pull secrets.", _ref("localObjectReference")),
+            "podSecurityContext": _ref("object", "Pod SecurityContext."),
+            "containers": _list(
+                "The role's containers; the first one serves the model.", _ref("container")
+            ),
+        },
+    )
+    return {**k8s, "container": container, "role": role}
+
+
+def _root() -> Schema:
+    routing = _obj(
+        "Service-level routing and the Gateway API Inference Extension objects.",
+        {
+            "modelName": _s("string", "The model name clients send in OpenAI requests."),
+            "servicePort": _ref(
+                "port",
+                "Port the routing proxy (decode) and vLLM (prefill) "
+                "listen on; the InferencePool's target port.",
+            ),
+            "proxy": _obj(
+                "The llm-d routing proxy, a native sidecar on decode pods.",
+                {
+                    "image": _s(
+                        "string",
+                        "Routing proxy image. Required while decode pods exist.",
+                        minLength=1,
+                    ),
+                    "targetPort": _ref("port", "Port decode vLLM listens on behind the proxy."),
+                    "debugLevel": _s("integer", "Proxy log verbosity (-v).", minimum=0),
+                },
+            ),
+            "parentRefs": _list("Gateways the HTTPRoute attaches to.", _ref("parentRef")),
+            "inferencePool": _obj(
+                "The InferencePool.",
+                {
+                    "create": _s("boolean", "Create the InferencePool."),
+                    "extensionRef": _s(
+                        "string", "EPP Service to use instead of the one created here.", minLength=1
+                    ),
+                },
+            ),
+            "httpRoute": _obj(
+                "The HTTPRoute from the gateway to the pool.",
+                {
+                    "create": _s("boolean", "Create the HTTPRoute."),
+                    "backendRefs": _list(
+                        "Replaces the route's rules (each rule with its own "
+                        "backendRefs and matches).",
+                        _ref("httpRouteRule"),
+                    ),
+                    "matches": _list("Matches of the default rule.", _ref("httpRouteMatch")),
+                    "inferencePool": _s(
+                        "string", "Pool name in the default rule's backendRef.", minLength=1
+                    ),
+                },
+            ),
+            "epp": _obj(
+                "The endpoint picker (inference scheduler).",
+                {
+                    "create": _s(
+                        "boolean",
+                        "Create the EPP Deployment, Service, ServiceAccount, Role and RoleBinding.",
+                    ),
+                    "image": _s("string", "EPP image. Required when create is true.", minLength=1),
+                    "replicas": _s("integer", "EPP replicas.", minimum=0),
+                    "debugLevel": _s("integer", "EPP log verbosity (-v).", minimum=0),
+                    "disableReadinessProbe": _s("boolean", "Omit the readiness probe."),
+                    "disableLivenessProbe": _s("boolean", "Omit the liveness probe."),
+                    "inferencePool": _s(
+                        "string", "Pool name the EPP serves (--poolName).", minLength=1
+                    ),
+                    "permissions": _s(
+                        "string", "Existing Role to bind instead of creating one.", minLength=1
+                    ),
+                    "env": _list("EPP environment (scorer configuration).", _ref("envVar")),
+                    "service": _obj(
+                        "The EPP Service.",
+                        {
+                            "type": _s(
+                                "string",
+                                "Service type.",
+                                enum=["ClusterIP", "NodePort", "LoadBalancer"],
+                            ),
+                            "port": _ref("port", "Service port."),
+                            "targetPort": _ref("port", "EPP gRPC port."),
+                            "appProtocol": _s("string", "Service appProtocol."),
+                            "permissions": _s(
+                                "string",
+                                "Alias of routing.epp.permissions (the seed README's name).",
+                                minLength=1,
+                            ),
+                        },
+                    ),
+                },
+            ),
+        },
+    )
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "llm-d ModelService values",
+        "description": "Values of one ModelService release (the llm-d-modelservice chart's "
+        "format).",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "nameOverride": _s("string", "Replaces the chart name in the fullname."),
+            "fullnameOverride": _s("string", "The fullname itself (truncated to 55)."),
+            "multinode": _s("boolean", "LeaderWorkerSets instead of Deployments."),
+            "modelArtifacts": _obj(
+                "Where the model comes from.",
+                {
+                    "uri": _s(
+                        "string", "hf://ORG/MODEL, pvc://CLAIM[/PATH] or oci://REF.", minLength=1
+                    ),
+                    "size": _ref(
+                        "quantity", "sizeLimit of the emptyDir that holds an hf:// download."
+                    ),
+                    "authSecretName": _s("string", "Secret with key HF_TOKEN.", minLength=1),
+                    "imagePullPolicy": _s(
+                        "string",
+                        "Pull policy of the oci:// image volume.",
+                        enum=["Always", "IfNotPresent", "Never"],
+                    ),
+                },
+            ),
+            "routing": routing,
+            "decode": _ref("role", "Decode pods."),
+            "prefill": _ref("role", "Prefill pods."),
+        },
+        "$defs": _defs(),
+    }
+
+
+@lru_cache(maxsize=1)
+def values_schema() -> Schema:
+    """The JSON Schema of the values (shared; do not modify)."""
+    return _root()
+
+
+def schema_json() -> str:
+    """The schema as the JSON text shipped in ``values.schema.json``."""
+    import json
+
+    return json.dumps(values_schema(), indent=2) + "\n"
+
+
+# --------------------------------------------------------------------------- validation
+
+_TYPE_CHECKS = {
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "null": lambda v: v is None,
+}
+_ARTICLE = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a string",
+    "boolean": "a boolean (true or false)",
+    "integer": "an integer",
+    "number": "a number",
+    "null": "null",
+}
+
+
+def _describe(value: Any) -> str:
+    from modelservice.values.yamlfile import type_name
+
+    text = repr(value) if not isinstance(value, dict | list) else ""
+    if len(text) > 40:
+        text = text[:37] + "..."
+    return f"{type_name(value)} {text}".strip()
+
+
+def join_path(path: str, key: str | int) -> str:
+    """Extend a key path: ``a`` + ``b`` → ``a.b``; ``a`` + 3 → ``a[3]``."""
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    if not re.fullmatch(r"[A-Za-z0-9_\-/]+", key):
+        key = f'"{key}"' if "." in key or "[" in key else key
+    return f"{path}.{key}" if path else key
+
+
+def suggest(word: str, choices: list[str]) -> str | None:
+    """The closest allowed word, for "did you mean" hints."""
+    lowered = {c.lower(): c for c in choices}
+    if word.lower() in lowered:
+        return lowered[word.lower()]
+    match = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+def _resolve(schema: Schema, root: Schema) -> Schema:
+    while "$ref" in schema:
+        schema = root["$defs"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def iter_schema_problems(
+    value: Any, schema: Schema | None = None, path: str = ""
+) -> Iterator[Problem]:
+    """Every place where ``value`` breaks the schema, with plain-words messages."""
+    root = values_schema()
+    yield from _walk(value, _resolve(schema or root, root), path, root)
+
+
+def _walk(value: Any, schema: Schema, path: str, root: Schema) -> Iterator[Problem]:
+    types = schema.get("type")
+    if types is not None:
+        names = [types] if isinstance(types, str) else types
+        if not any(_TYPE_CHECKS[t](value) for t in names):
+            wanted = " or ".join(_ARTICLE[t] for t in names)
+            yield Problem(path, f"must be {wanted}, got {_describe(value)}")
+            return
+    enum = schema.get("enum")
+    if enum is not None and value not in enum:
+        hint = suggest(value, enum) if isinstance(value, str) else None
+        yield Problem(
+            path,
+            f"{value!r} is not allowed; must be one of "
+            f"{', '.join(map(str, enum))}" + (f" (did you mean {hint!r}?)" if hint else ""),
+        )
+        return
+    if isinstance(value, str):
+        if len(value) < schema.get("minLength", 0):
+            yield Problem(path, "must not be empty")
+        pattern = schema.get("pattern")
+        if pattern and not re.search(pattern, value):
+            yield Problem(path, f"{value!r} does not match {pattern}")
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        if "minimum" in schema and value < schema["minimum"]:
+            yield Problem(path, f"must be at least {schema['minimum']}, got {value}")
+        if "maximum" in schema and value > schema["maximum"]:
+            yield Problem(path, f"must be at most {schema['maximum']}, got {value}")
+    elif isinstance(value, dict):
+        props: dict[str, Schema] = schema.get("properties", {})
+        for req in schema.get("required", ()):
+            if req not in value:
+                desc = _resolve(props.get(req, {}), root).get("description", "")
+                yield Problem(join_path(path, req), "required" + (f": {desc}" if desc else ""))
+        extra = schema.get("additionalProperties", True)
+        for key, item in value.items():
+            sub = props.get(key)
+            if sub is not None:
+                yield from _walk(item, _resolve(sub, root), join_path(path, key), root)
+            elif extra is False:
+                allowed = sorted(props)
+                hint = suggest(key, allowed)
+                msg = "unknown key" + (f"; did you mean {hint!r}?" if hint else "")
+                yield Problem(join_path(path, key), f"{msg} (allowed here: {', '.join(allowed)})")
+            elif isinstance(extra, dict):
+                yield from _walk(item, _resolve(extra, root), join_path(path, key), root)
+    elif isinstance(value, list):
+        if len(value) < schema.get("minItems", 0):
+            yield Problem(path, f"must have at least {schema['minItems']} item(s)")
+        items = schema.get("items")
+        if items is not None:
+            items = _resolve(items, root)
+            for i, item in enumerate(value):
+                yield from _walk(item, items, join_path(path, i), root)

@@ -1,0 +1,221 @@
+"""Reading values files the way Helm reads them.
+
+Helm parses values with go-yaml v2 (through sigs.k8s.io/yaml), i.e. YAML 1.1 resolution:
+``y``/``yes``/``on`` are booleans, ``0777`` is octal, ``1e3`` is a float. PyYAML's C loader
+is fast but differs on ``y``/``n`` and exponent floats, and it turns timestamps into
+``datetime`` objects that go-yaml keeps as strings. So we take libyaml's parser and give it
+go-yaml's resolution table. Untrusted input is also bounded here: alias bombs ("billion
+laughs"), deep nesting and invalid UTF-8 become clean :class:`ValuesError` s.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+from modelservice.errors import Problem, ValuesError
+
+try:  # libyaml is present in PyYAML's wheels; the pure-Python loader is a slow fallback.
+    _BaseLoader: type[Any] = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover
+    _BaseLoader = yaml.SafeLoader
+
+#: Upper bound on the number of nodes a document may expand to once aliases are followed.
+#: Real values files have a few thousand; this stops alias bombs long before memory does.
+MAX_EXPANDED_NODES = 1_000_000
+#: Deeper nesting than this is never a real values file, and would exhaust the stack later.
+MAX_DEPTH = 200
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc]
+    """SafeLoader with go-yaml v2's implicit typing."""
+
+
+# Start from an empty resolver table, then add go-yaml v2's rules (resolve.go).
+_Loader.yaml_implicit_resolvers = {}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(
+        r"^(?:y|Y|yes|Yes|YES|true|True|TRUE|on|On|ON"
+        r"|n|N|no|No|NO|false|False|FALSE|off|Off|OFF)$"
+    ),
+    list("yYnNtTfFoO"),
+)
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:int",
+    re.compile(
+        r"""^(?:[-+]?0b[0-1_]+
+        |[-+]?0[0-7_]+
+        |[-+]?(?:0|[1-9][0-9_]*)
+        |[-+]?0x[0-9a-fA-F_]+)$""",
+        re.X,
+    ),
+    list("-+0123456789"),
+)
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"""^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""",
+        re.X,
+    ),
+    list("-+0123456789."),
+)
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
+)
+_Loader.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"^(?:<<)$"), ["<"])
+
+_BOOL = {
+    "y": True,
+    "yes": True,
+    "true": True,
+    "on": True,
+    "n": False,
+    "no": False,
+    "false": False,
+    "off": False,
+}
+
+
+def _construct_bool(loader: Any, node: yaml.ScalarNode) -> bool:
+    return _BOOL[loader.construct_scalar(node).lower()]
+
+
+def _construct_timestamp(loader: Any, node: yaml.ScalarNode) -> str:
+    # go-yaml v2 keeps an explicitly tagged timestamp as its text when decoding into interface{}.
+    return str(loader.construct_scalar(node))
+
+
+def _construct_mapping(loader: Any, node: yaml.MappingNode) -> dict[str, Any]:
+    # sigs.k8s.io/yaml turns every key into a JSON object key, i.e. a string.
+    loader.flatten_mapping(node)
+    result: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, bool):
+            key = "true" if key else "false"
+        elif key is None:
+            key = "null"
+        elif not isinstance(key, str):
+            if isinstance(key, list | dict):
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a mapping key must be a scalar", key_node.start_mark
+                )
+            key = str(key)
+        result[key] = loader.construct_object(value_node, deep=True)
+    return result
+
+
+_Loader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+
+
+def _check_size(doc: Any, source: str) -> None:
+    """Reject documents that would expand past our bounds once aliases are followed.
+
+    Aliased nodes are shared objects after loading, so sizes are memoised by identity: the
+    walk is linear in the distinct nodes even for an exponential expansion.
+    """
+    sizes: dict[int, int] = {}
+
+    def size(node: Any, depth: int) -> int:
+        if depth > MAX_DEPTH:
+            raise ValuesError(Problem("", f"nesting deeper than {MAX_DEPTH} levels", source))
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            return 1
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        total = 1
+        for child in children:
+            total += size(child, depth + 1)
+            if total > MAX_EXPANDED_NODES:
+                raise ValuesError(
+                    Problem(
+                        "",
+                        f"the document expands to more than {MAX_EXPANDED_NODES:,} nodes "
+                        "(alias bomb?); refusing to process it",
+                        source,
+                    )
+                )
+        sizes[id(node)] = total
+        return total
+
+    size(doc, 0)
+
+
+def load_yaml(data: bytes | str, source: str) -> dict[str, Any]:
+    """Parse one values document; empty documents give ``{}``.
+
+    ``source`` names the file (or ``<stdin>``) in error messages.
+    """
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValuesError(
+                Problem(
+                    "",
+                    f"not valid UTF-8 (byte {exc.start}): values files must be UTF-8 text",
+                    source,
+                )
+            ) from None
+    else:
+        text = data
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        docs = list(yaml.load_all(text, Loader=_Loader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        what = exc.problem or exc.context or "invalid YAML"
+        raise ValuesError(Problem("", f"invalid YAML: {what}", source, line)) from None
+    except yaml.YAMLError as exc:
+        raise ValuesError(Problem("", f"invalid YAML: {exc}", source)) from None
+    except RecursionError:
+        raise ValuesError(Problem("", "nesting too deep to read", source)) from None
+    docs = [d for d in docs if d is not None]
+    if not docs:
+        return {}
+    if len(docs) > 1:
+        raise ValuesError(
+            Problem("", "a values file must hold one YAML document, found several", source)
+        )
+    doc = docs[0]
+    if not isinstance(doc, dict):
+        raise ValuesError(
+            Problem(
+                "", f"a values file must be a mapping at the top, found {type_name(doc)}", source
+            )
+        )
+    _check_size(doc, source)
+    return doc
+
+
+def type_name(value: Any) -> str:
+    """The JSON-ish type name users see in messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "mapping"
+    return type(value).__name__
