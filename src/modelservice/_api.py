@@ -48,10 +48,43 @@ def render_release(
     values: Values | Mapping[str, Any] | None = None, *, release: str, namespace: str = "default"
 ) -> Rendered:
     """Validate and render; the objects plus the warnings a CLI would print."""
-    from modelservice.render.manifest import render_model
+    from modelservice.renderer.manifest import render_model
 
     checked = validate(_as_values(values), release, namespace)
-    return Rendered(render_model(checked.model), checked.warnings, checked.model)
+    objects = render_model(checked.model)
+    _check_extra_objects(objects, len(checked.model.extra_objects), namespace)
+    return Rendered(objects, checked.warnings, checked.model)
+
+
+def _check_extra_objects(objects: list[dict[str, Any]], n_extra: int, namespace: str) -> None:
+    """An extra object may not stand in for one the release renders itself."""
+    from modelservice.renderer.manifest import identity
+
+    if not n_extra:
+        return
+    own = {identity(o, namespace) for o in objects[: len(objects) - n_extra]}
+    seen: set[tuple[str, str, str, str]] = set()
+    problems = []
+    for i, obj in enumerate(objects[len(objects) - n_extra :]):
+        ident = identity(obj, namespace)
+        if ident in own:
+            problems.append(
+                Problem(
+                    f"extraObjects[{i}]",
+                    f"{ident[1]} {ident[3]!r} is already "
+                    "rendered by the release; give it another name",
+                )
+            )
+        elif ident in seen:
+            problems.append(
+                Problem(
+                    f"extraObjects[{i}]",
+                    f"duplicate of an earlier extra object ({ident[1]} {ident[3]!r})",
+                )
+            )
+        seen.add(ident)
+    if problems:
+        raise ValuesError(problems)
 
 
 def render(

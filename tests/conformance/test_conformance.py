@@ -15,21 +15,7 @@ from tests.conformance.compare import compare
 CASES_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "conformance" / "cases"
 
 #: Cases of the "Beyond the seed" issues whose keys are not implemented yet.
-_PART1 = "issue 5 (Beyond the seed, part 1) is not implemented yet"
-_PART2 = "issue 6 (Beyond the seed, part 2) is not implemented yet"
-PENDING: dict[str, str] = {
-    "ext-accelerators": _PART1,
-    "ext-error-unknown-accelerator": _PART1,
-    "ext-model-artifacts": _PART1,
-    "ext-pod-controls": _PART1,
-    "ext-workers-lws": _PART1,
-    "ext-error-inferencemodel-v1": _PART2,
-    "ext-httproute-rules": _PART2,
-    "ext-inferencemodel-extras": _PART2,
-    "ext-inferencepool-v1": _PART2,
-    "ext-proxy-disabled": _PART2,
-    "ext-proxy-options": _PART2,
-}
+PENDING: dict[str, str] = {}
 
 
 def _cases() -> list[Any]:

@@ -55,8 +55,10 @@ def test_pd_example_gets_two_gpus_per_pod() -> None:
         assert c["resources"]["requests"]["nvidia.com/gpu"] == "2"
         assert c["args"][:2] == ["meta-llama/Llama-3.1-8B-Instruct", "--port"]
         assert "--tensor-parallel-size" in c["args"]
-        assert {"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": "hf-token",
-                "key": "HF_TOKEN"}}} in c["env"]
+        assert {
+            "name": "HF_TOKEN",
+            "valueFrom": {"secretKeyRef": {"name": "hf-token", "key": "HF_TOKEN"}},
+        } in c["env"]
 
 
 def test_wide_ep_example_is_two_pods_per_group() -> None:

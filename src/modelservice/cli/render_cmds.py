@@ -95,7 +95,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "version",
         help="print the version",
-        description="Print the tool's version and the chart version it implements.",
+        formatter_class=fmt,
+        description="Print the tool's version and the chart version whose values it "
+        "implements.\n\nexample:\n  modelservice version",
     )
     p.set_defaults(func=cmd_version)
 

@@ -26,14 +26,26 @@ from modelservice.values.model import (
     Role,
     Routing,
 )
-from modelservice.values.schema import iter_schema_problems, join_path
+from modelservice.values.schema import iter_schema_problems, join_path, suggest
 
 ROLES = ("decode", "prefill")
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 SIMULATOR_IMAGE = "llm-d-inference-sim"
-GPU_RESOURCE = "nvidia.com/gpu"
+
+#: Extended resource names of the accelerator types we know; ``cpu`` has none.
+ACCELERATOR_RESOURCES: dict[str, str | None] = {
+    "nvidia": "nvidia.com/gpu",
+    "amd": "amd.com/gpu",
+    "intel-gaudi": "habana.ai/gaudi",
+    "intel-i915": "gpu.intel.com/i915",
+    "intel-xe": "gpu.intel.com/xe",
+    "google": "google.com/tpu",
+    "cpu": None,
+}
+POOL_V1ALPHA2 = "inference.networking.x-k8s.io/v1alpha2"
+POOL_V1 = "inference.networking.k8s.io/v1"
 
 #: Container keys copied to the rendered container as written, in output order.
 PASSTHROUGH_CONTAINER_KEYS = (
@@ -41,10 +53,28 @@ PASSTHROUGH_CONTAINER_KEYS = (
     "imagePullPolicy",
     "livenessProbe",
     "readinessProbe",
+    "startupProbe",
+    "lifecycle",
+    "envFrom",
     "workingDir",
     "stdin",
     "tty",
 )
+
+#: Role keys copied into the pod spec as written, in output order.
+POD_CONTROL_KEYS = (
+    "nodeSelector",
+    "tolerations",
+    "priorityClassName",
+    "runtimeClassName",
+    "terminationGracePeriodSeconds",
+    "enableServiceLinks",
+    "hostIPC",
+    "hostPID",
+)
+
+#: Pod labels the tool sets itself; user podLabels may not change them.
+RESERVED_POD_LABELS = ("llm-d.ai/inferenceServing", "llm-d.ai/model", "llm-d.ai/role")
 
 
 @dataclass
@@ -71,7 +101,10 @@ class Validated:
 
 def parse_uri(uri: str, report: Report, path: str = "modelArtifacts.uri") -> ModelURI:
     """Parse and check a model URI: ``hf://NAME``, ``pvc://CLAIM[/PATH]``, ``oci://REF``."""
-    allowed = "hf://ORG/MODEL, pvc://CLAIM[/PATH] or oci://REGISTRY/REPO:TAG"
+    allowed = (
+        "hf://ORG/MODEL, pvc://CLAIM[/PATH], pvc+hf://CLAIM/CACHE/PATH/ORG/MODEL or "
+        "oci://REGISTRY/REPO:TAG"
+    )
     scheme, sep, rest = uri.partition("://")
     if not sep:
         report.error(path, f"{uri!r} is not a model URI; expected {allowed}")
@@ -93,6 +126,26 @@ def parse_uri(uri: str, report: Report, path: str = "modelArtifacts.uri") -> Mod
                 "(lower-case letters, digits, '-' and '.')",
             )
         return ModelURI("pvc", uri, claim=claim, path=sub.strip("/"))
+    if scheme == "pvc+hf":
+        claim, _, sub = rest.partition("/")
+        segments = [seg for seg in sub.split("/") if seg]
+        if not claim:
+            report.error(
+                path,
+                f"{uri!r}: pvc+hf:// needs a claim name, as in pvc+hf://CLAIM/CACHE/PATH/ORG/MODEL",
+            )
+        elif len(segments) < 3:
+            report.error(
+                path,
+                f"{uri!r}: pvc+hf:// needs the hub cache path and the model after "
+                "the claim: pvc+hf://CLAIM/CACHE/PATH/ORG/MODEL (at least three "
+                f"segments after the claim, got {len(segments)})",
+            )
+        elif not DNS1123_SUBDOMAIN.match(claim):
+            report.error(path, f"{uri!r}: {claim!r} is not a valid PersistentVolumeClaim name")
+        return ModelURI(
+            "pvc+hf", uri, claim=claim, repo="/".join(segments[-2:]), path="/".join(segments[:-2])
+        )
     if scheme == "oci":
         if not rest or rest.startswith("/"):
             report.error(
@@ -160,7 +213,12 @@ def accelerator_resources(
 
 
 def _container(
-    raw: Mapping[str, Any], index: int, role: str, par: Parallelism, report: Report
+    raw: Mapping[str, Any],
+    index: int,
+    role: str,
+    par: Parallelism,
+    accel: tuple[str | None, tuple[Obj, ...]],
+    report: Report,
 ) -> Container:
     path = f"{role}.containers[{index}]"
     command = raw.get("modelCommand", "custom")
@@ -179,15 +237,19 @@ def _container(
         )
     image = raw.get("image", "")
     resources = raw.get("resources") or {}
+    resource, accel_env = accel
     if index == 0 and SIMULATOR_IMAGE not in image:
         res = accelerator_resources(
-            resources, GPU_RESOURCE, par.accelerators_per_pod, join_path(path, "resources"), report
+            resources, resource, par.accelerators_per_pod, join_path(path, "resources"), report
         )
     else:
         res = {
             "limits": dict(resources.get("limits") or {}),
             "requests": dict(resources.get("requests") or {}),
         }
+    for key, value in resources.items():  # claims, and fields newer than this tool
+        if key not in ("limits", "requests"):
+            res[key] = value
     ports = raw.get("ports")
     return Container(
         name=name,
@@ -200,32 +262,117 @@ def _container(
         resources=res,
         volume_mounts=tuple(raw.get("volumeMounts") or ()),
         mount_model_volume=bool(raw.get("mountModelVolume", False)),
+        extra_env=accel_env if index == 0 else (),
         passthrough=tuple((k, raw[k]) for k in PASSTHROUGH_CONTAINER_KEYS if k in raw),
     )
 
 
 def _parallelism(raw: Mapping[str, Any], role: str, report: Report) -> Parallelism:
+    """Tensor, data, data-local sizes; any two of data, dataLocal, workers give the third."""
+    path = f"{role}.parallelism"
     tensor = raw.get("tensor", 1)
-    data = raw.get("data")
-    local = raw.get("dataLocal")
+    data, local, workers = raw.get("data"), raw.get("dataLocal"), raw.get("workers")
+    if data is not None and local is not None and workers is not None:
+        if data != local * workers:
+            report.error(
+                path,
+                f"data ({data}) must equal dataLocal ({local}) x workers "
+                f"({workers}); set two of the three and the third follows",
+            )
+            return Parallelism(tensor, data, data)
+    elif data is not None and workers is not None:
+        if data % workers:
+            report.error(
+                join_path(path, "data"), f"data ({data}) must be a multiple of workers ({workers})"
+            )
+            return Parallelism(tensor, data, data)
+        local = data // workers
+    elif local is not None and workers is not None:
+        data = local * workers
+    elif workers is not None:
+        data, local = workers, 1
     if data is None:
         data = local or 1
     if local is None:
-        local = data if data else 1
+        local = data
     if data % local:
         report.error(
-            f"{role}.parallelism.data", f"data ({data}) must be a multiple of dataLocal ({local})"
+            join_path(path, "data"), f"data ({data}) must be a multiple of dataLocal ({local})"
         )
         local = data
     return Parallelism(tensor=tensor, data=data, data_local=local)
 
 
+def _accelerator(
+    values: Mapping[str, Any], raw: Mapping[str, Any], role: str, report: Report
+) -> tuple[str | None, tuple[Obj, ...]]:
+    """The role's accelerator resource name and env, from its type (role, then top level)."""
+    top = values.get("accelerator") or {}
+    names: dict[str, str | None] = {**ACCELERATOR_RESOURCES, **(top.get("resources") or {})}
+    role_type = (raw.get("accelerator") or {}).get("type")
+    kind = role_type or top.get("type") or "nvidia"
+    if kind not in names:
+        where = f"{role}.accelerator.type" if role_type else "accelerator.type"
+        hint = suggest(kind, sorted(names))
+        report.error(
+            where,
+            f"unknown accelerator type {kind!r}"
+            + (f" (did you mean {hint!r}?)" if hint else "")
+            + "; known types: "
+            f"{', '.join(sorted(names))} (add one with accelerator.resources)",
+        )
+        return None, ()
+    env = (top.get("env") or {}).get(kind) or ()
+    return names[kind], tuple(env)
+
+
+def _affinity(raw: Mapping[str, Any]) -> Obj | None:
+    """The role's affinity, with the acceleratorTypes expression added to every required term."""
+    import copy
+
+    user = raw.get("affinity")
+    acc = raw.get("acceleratorTypes") or {}
+    if not acc.get("labelKey"):
+        return copy.deepcopy(user) if user else None
+    expression = {
+        "key": acc["labelKey"],
+        "operator": "In",
+        "values": list(acc.get("labelValues") or ()),
+    }
+    affinity: Obj = copy.deepcopy(user) if user else {}
+    node = affinity.setdefault("nodeAffinity", {})
+    required = node.setdefault("requiredDuringSchedulingIgnoredDuringExecution", {})
+    terms = required.setdefault("nodeSelectorTerms", [])
+    if not terms:
+        terms.append({})
+    for term in terms:
+        term.setdefault("matchExpressions", []).append(dict(expression))
+    return affinity
+
+
+def _pod_monitor(raw: Mapping[str, Any]) -> Obj | None:
+    pm = (raw.get("monitoring") or {}).get("podmonitor") or {}
+    if not pm.get("enabled"):
+        return None
+    return {
+        "port": pm.get("portName", "metrics"),
+        "path": pm.get("path", "/metrics"),
+        "interval": pm.get("interval", "15s"),
+        "labels": pm.get("labels") or {},
+        "annotations": pm.get("annotations") or {},
+    }
+
+
 def _role(values: Mapping[str, Any], name: str, report: Report) -> Role:
     raw = values.get(name) or {}
+    multinode = bool(values.get("multinode", False))
     par = _parallelism(raw.get("parallelism") or {}, name, report)
+    accel = _accelerator(values, raw, name, report)
     create = bool(raw.get("create", True))
     raw_containers = raw.get("containers") or []
-    containers = tuple(_container(c, i, name, par, report) for i, c in enumerate(raw_containers))
+    containers = tuple(
+        _container(c, i, name, par, accel, report) for i, c in enumerate(raw_containers)
+    )
     if create and not containers:
         report.error(
             f"{name}.containers",
@@ -234,10 +381,39 @@ def _role(values: Mapping[str, Any], name: str, report: Report) -> Role:
     seen: set[str] = set()
     for i, c in enumerate(containers):
         if c.name in seen:
-            report.error(
-                f"{name}.containers[{i}].name", f"duplicate container name {c.name!r} in {name}"
-            )
+            report.error(f"{name}.containers[{i}].name", f"duplicate container name {c.name!r}")
         seen.add(c.name)
+    if create and not multinode and par.workers > 1:
+        report.warn(
+            f"{name}.parallelism",
+            f"{par.workers} pods per group (data {par.data} / "
+            f"dataLocal {par.data_local}) need multinode: true; "
+            "a Deployment runs each pod on its own",
+        )
+    if multinode and raw.get("strategy"):
+        report.error(
+            f"{name}.strategy",
+            "a Deployment strategy does not apply with "
+            "multinode: true (LeaderWorkerSets roll out by their "
+            "own rolloutStrategy); remove it",
+        )
+    for key in ("subGroupPolicy", "startupPolicy"):
+        if not multinode and raw.get(key):
+            report.error(
+                f"{name}.{key}", f"{key} is a LeaderWorkerSet setting and needs multinode: true"
+            )
+    pod_labels = raw.get("podLabels") or {}
+    for key in pod_labels:
+        if key in RESERVED_POD_LABELS or key.startswith("leaderworkerset.sigs.k8s.io/"):
+            report.error(
+                join_path(f"{name}.podLabels", key),
+                "collides with a label the tool sets on the pods (it selects them); "
+                "choose another key",
+            )
+    scheduler = raw.get("schedulerName") or values.get("schedulerName")
+    controls = [(k, raw[k]) for k in POD_CONTROL_KEYS if k in raw]
+    if scheduler:
+        controls.append(("schedulerName", scheduler))
     acc = raw.get("acceleratorTypes") or {}
     return Role(
         name=name,
@@ -251,6 +427,17 @@ def _role(values: Mapping[str, Any], name: str, report: Report) -> Role:
         image_pull_secrets=tuple(raw.get("imagePullSecrets") or ()),
         pod_security_context=raw.get("podSecurityContext"),
         containers=containers,
+        accelerator_resource=accel[0],
+        annotations=raw.get("annotations") or None,
+        pod_annotations=raw.get("podAnnotations") or None,
+        pod_labels=pod_labels or None,
+        pod_controls=tuple(controls),
+        affinity=_affinity(raw),
+        init_containers=tuple(raw.get("initContainers") or ()),
+        strategy=raw.get("strategy") or None,
+        sub_group_policy=raw.get("subGroupPolicy") or None,
+        startup_policy=raw.get("startupPolicy") or None,
+        pod_monitor=_pod_monitor(raw),
     )
 
 
@@ -264,19 +451,46 @@ def _chart_default(value: int | None, default: int, path: str, report: Report) -
     return value
 
 
-def _routing(values: Mapping[str, Any], decode: Role, report: Report) -> Routing:
-    r = values.get("routing") or {}
+def _served_name(values: Values, report: Report) -> str | None:
+    """``routing.modelName`` and ``modelArtifacts.name`` name the same thing; either fills
+    the other, and the chart's default name applies only when the user set neither."""
+    user = values.user
+    user_routing = (user.get("routing") or {}) if isinstance(user.get("routing"), dict) else {}
+    user_art = user.get("modelArtifacts")
+    user_art = user_art if isinstance(user_art, dict) else {}
+    routing_name = user_routing.get("modelName")
+    art_name = user_art.get("name")
+    if routing_name and art_name and routing_name != art_name:
+        report.error(
+            "modelArtifacts.name",
+            f"{art_name!r} differs from routing.modelName "
+            f"{routing_name!r}; they name the same served model, "
+            "set one of them (or both equal)",
+        )
+    if routing_name or art_name:
+        return routing_name or art_name
+    merged = values.merged
+    return (merged.get("routing") or {}).get("modelName") or (
+        merged.get("modelArtifacts") or {}
+    ).get("name")
+
+
+def _routing(values: Values, decode: Role, report: Report) -> Routing:
+    merged = values.merged
+    r = merged.get("routing") or {}
     proxy = r.get("proxy") or {}
     epp = r.get("epp") or {}
     svc = epp.get("service") or {}
     pool = r.get("inferencePool") or {}
     route = r.get("httpRoute") or {}
+    imodel = r.get("inferenceModel") or {}
 
-    if decode.create and not proxy.get("image"):
+    proxy_enabled = proxy.get("enabled", True)
+    if decode.create and proxy_enabled and not proxy.get("image"):
         report.error(
             "routing.proxy.image",
             "required: decode pods run the routing proxy sidecar; set an image such as "
-            "ghcr.io/llm-d/llm-d-routing-sidecar:0.0.6",
+            "ghcr.io/llm-d/llm-d-routing-sidecar:0.0.6 (or routing.proxy.enabled: false)",
         )
     epp_create = bool(epp.get("create", True))
     if epp_create and not epp.get("image"):
@@ -293,9 +507,24 @@ def _routing(values: Mapping[str, Any], decode: Role, report: Report) -> Routing
             f"{alias!r} conflicts with routing.epp.permissions {permissions!r}; "
             "they are two names for one setting, set only one",
         )
+    pool_api = pool.get("apiVersion", POOL_V1ALPHA2)
+    model_create = bool(imodel.get("create", False))
+    if model_create and pool_api == POOL_V1:
+        report.error(
+            "routing.inferenceModel.create",
+            f"InferenceModel exists only beside {POOL_V1ALPHA2} pools; the "
+            f"{POOL_V1} API has no InferenceModel. Set create: false, or use the "
+            "v1alpha2 pool",
+        )
+    if route.get("rules") and route.get("backendRefs"):
+        report.error(
+            "routing.httpRoute.rules",
+            "set either rules or backendRefs (the older name for the same thing), not both",
+        )
     env = epp.get("env")
+    rules = route.get("rules") or route.get("backendRefs")
     return Routing(
-        model_name=r.get("modelName"),
+        model_name=_served_name(values, report),
         service_port=r.get("servicePort", 8000),
         proxy=Proxy(
             image=proxy.get("image"),
@@ -303,12 +532,19 @@ def _routing(values: Mapping[str, Any], decode: Role, report: Report) -> Routing
             debug_level=_chart_default(
                 proxy.get("debugLevel"), 5, "routing.proxy.debugLevel", report
             ),
+            enabled=proxy_enabled,
+            connector=proxy.get("connector", "nixlv2"),
+            image_pull_policy=proxy.get("imagePullPolicy", "Always"),
+            secure=proxy.get("secure"),
+            prefiller_use_tls=proxy.get("prefillerUseTLS"),
+            cert_path=proxy.get("certPath"),
+            extra_args=tuple(proxy.get("extraArgs") or ()),
         ),
         parent_refs=tuple(r["parentRefs"]) if r.get("parentRefs") else None,
         pool_create=bool(pool.get("create", True)),
         pool_extension_ref=pool.get("extensionRef"),
         route_create=bool(route.get("create", True)),
-        route_backend_refs=tuple(route["backendRefs"]) if route.get("backendRefs") else None,
+        route_backend_refs=tuple(rules) if rules else None,
         route_matches=tuple(route["matches"]) if route.get("matches") else None,
         route_pool_name=route.get("inferencePool"),
         epp=Epp(
@@ -325,12 +561,38 @@ def _routing(values: Mapping[str, Any], decode: Role, report: Report) -> Routing
             service_port=svc.get("port", 9002),
             service_target_port=svc.get("targetPort", 9002),
             service_app_protocol=svc.get("appProtocol"),
+            image_pull_policy=epp.get("imagePullPolicy", "Always"),
+            resources=epp.get("resources") or None,
+            node_selector=epp.get("nodeSelector") or None,
+            tolerations=tuple(epp["tolerations"]) if epp.get("tolerations") else None,
+            extra_args=tuple(epp.get("extraArgs") or ()),
         ),
+        pool_name=pool.get("name"),
+        pool_api_version=pool_api,
+        route_timeouts=route.get("timeouts") or None,
+        model_create=model_create,
+        model_object_name=imodel.get("name"),
+        model_criticality=imodel.get("criticality", "Critical"),
     )
 
 
+def _extra_objects(values: Mapping[str, Any], report: Report) -> tuple[Obj, ...]:
+    objs = values.get("extraObjects") or []
+    for i, obj in enumerate(objs):
+        path = f"extraObjects[{i}]"
+        missing = [
+            k for k in ("apiVersion", "kind") if not isinstance(obj.get(k), str) or not obj[k]
+        ]
+        meta = obj.get("metadata")
+        if not isinstance(meta, dict) or not isinstance(meta.get("name"), str) or not meta["name"]:
+            missing.append("metadata.name")
+        if missing:
+            report.error(path, f"a Kubernetes object needs {', '.join(missing)}")
+    return tuple(objs)
+
+
 def _check_names(model: ModelService, values: Mapping[str, Any], report: Report) -> None:
-    from modelservice.render import names
+    from modelservice.renderer import names
 
     if values.get("fullnameOverride"):
         where, what = "fullnameOverride", "fullnameOverride"
@@ -382,10 +644,18 @@ def validate(values: Values, release: str, namespace: str = "default") -> Valida
     """Check the values and build the release's model; raise :class:`ValuesError` with every
     problem found (schema and semantic), each located in its source where possible."""
     problems = check_release_name(release)
-    problems += list(iter_schema_problems(values.merged))
-    if problems:
-        raise ValuesError(_located(problems, values))
+    schema_problems = list(iter_schema_problems(values.merged))
     merged = values.merged
+    if schema_problems:
+        # Still run the semantic rules, on the values minus what the schema refused, so
+        # that one run reports everything; unless a list item itself was refused, which
+        # would shift the indices the rules report.
+        pruned = _prune(merged, schema_problems)
+        if pruned is None:
+            raise ValuesError(_located(problems + schema_problems, values))
+        merged = pruned
+        values = Values(merged=pruned, user=values.user, layers=values.layers)
+    problems += schema_problems
     report = Report()
     art = merged.get("modelArtifacts") or {}
     uri = art.get("uri")
@@ -399,7 +669,7 @@ def validate(values: Values, release: str, namespace: str = "default") -> Valida
         model_uri = parse_uri(uri, report)
     decode = _role(merged, "decode", report)
     prefill = _role(merged, "prefill", report)
-    routing = _routing(merged, decode, report)
+    routing = _routing(values, decode, report)
     model = ModelService(
         release=release,
         namespace=namespace,
@@ -413,11 +683,42 @@ def validate(values: Values, release: str, namespace: str = "default") -> Valida
         routing=routing,
         decode=decode,
         prefill=prefill,
+        mount_path=art.get("mountPath", "/model-cache").rstrip("/") or "/",
+        model_read_only=bool(art.get("readOnly", True)),
+        service_account_override=merged.get("serviceAccountOverride"),
+        extra_objects=_extra_objects(merged, report),
     )
     _check_names(model, merged, report)
-    if report.problems:
-        raise ValuesError(_located(report.problems, values))
+    reported = {p.path for p in problems}
+    problems += [p for p in report.problems if p.path not in reported]
+    if problems:
+        raise ValuesError(_located(problems, values))
     return Validated(model, tuple(_located(report.warnings, values)))
+
+
+def _prune(merged: dict[str, Any], problems: list[Problem]) -> dict[str, Any] | None:
+    """A copy of ``merged`` without the values at the problems' paths."""
+    import copy
+
+    from modelservice.values.locate import split_path
+
+    pruned = copy.deepcopy(merged)
+    for p in problems:
+        parts = split_path(p.path)
+        if not parts or isinstance(parts[-1], int):
+            return None
+        node: Any = pruned
+        for part in parts[:-1]:
+            if isinstance(part, int) and isinstance(node, list) and part < len(node):
+                node = node[part]
+            elif isinstance(part, str) and isinstance(node, dict) and part in node:
+                node = node[part]
+            else:
+                node = None
+                break
+        if isinstance(node, dict):
+            node.pop(parts[-1], None)
+    return pruned
 
 
 def _located(problems: list[Problem], values: Values) -> list[Problem]:

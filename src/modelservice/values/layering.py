@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from modelservice.errors import Problem, ValuesError
-from modelservice.values.yamlfile import load_yaml
+from modelservice.values.yamlfile import check_size, load_yaml
 
 
 def merge_user(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
@@ -179,18 +179,26 @@ def load_values(
         except (OSError, UnicodeDecodeError) as exc:
             raise ValuesError(Problem("", f"--set-file cannot read {path}: {exc}")) from None
 
-    flag_parsers: list[tuple[str, Iterable[str], Callable[..., dict[str, Any]]]] = [
-        ("--set-json", set_json, setparser.parse_set_json),
-        ("--set", sets, setparser.parse_set),
-        ("--set-string", set_strings, setparser.parse_set_string),
+    def no_read(path: str) -> str:
+        return ""
+
+    # (flag, expressions, parser, parser that records which keys a flag set without side
+    # effects: --set-file must read each file once only)
+    flag_parsers: list[
+        tuple[str, Iterable[str], Callable[..., dict[str, Any]], Callable[..., dict[str, Any]]]
+    ] = [
+        ("--set-json", set_json, setparser.parse_set_json, setparser.parse_set_json),
+        ("--set", sets, setparser.parse_set, setparser.parse_set),
+        ("--set-string", set_strings, setparser.parse_set_string, setparser.parse_set_string),
         (
             "--set-file",
             set_files,
             lambda e, into, source: setparser.parse_set_file(e, reader, into, source=source),
+            lambda e, into, source: setparser.parse_set_file(e, no_read, into, source=source),
         ),
     ]
     copied = False
-    for flag, exprs, parse in flag_parsers:
+    for flag, exprs, parse, parse_keys in flag_parsers:
         for expr in exprs:
             if not copied:  # parsing edits in place: never touch the caller's or a file's dicts
                 user, copied = copy.deepcopy(user), True
@@ -198,12 +206,14 @@ def load_values(
             try:
                 # Helm parses every --set into the already-merged user map, so an index like
                 # list[0] edits a list that a -f file gave (but never the defaults' list).
-                single = parse(expr, None, source=source)
                 user = parse(expr, user, source=source)
+                single = parse_keys(expr, None, source=source)
             except ValuesError as exc:
                 problems.extend(exc.problems)
                 continue
             layers.append(Layer(source, single))
     if problems:
         raise ValuesError(problems)
+    if copied:  # --set can build what no YAML file can be refused for: deep nesting
+        check_size(user, "--set flags")
     return from_user(user, layers)

@@ -22,14 +22,15 @@ class ModelURI:
     """A parsed ``modelArtifacts.uri``."""
 
     scheme: str
-    """``hf``, ``pvc``, ``oci``."""
+    """``hf``, ``pvc``, ``pvc+hf``, ``oci``."""
     raw: str
     repo: str = ""
-    """``hf``: the model id (``ORG/MODEL``)."""
+    """``hf`` and ``pvc+hf``: the model id (``ORG/MODEL``)."""
     claim: str = ""
     """``pvc``: the PersistentVolumeClaim."""
     path: str = ""
-    """``pvc``: the path inside the claim (no leading slash); may be empty."""
+    """``pvc``: the path inside the claim (no leading slash); may be empty.
+    ``pvc+hf``: the hub cache directory inside the claim."""
     reference: str = ""
     """``oci``: the image reference."""
 
@@ -62,6 +63,8 @@ class Container:
     resources: Obj
     volume_mounts: tuple[Obj, ...]
     mount_model_volume: bool
+    extra_env: tuple[Obj, ...]
+    """Accelerator env entries, appended after the model's (first container only)."""
     passthrough: tuple[tuple[str, Any], ...]
     """Container fields copied as written (securityContext, probes, workingDir, ...), in
     the order the renderer emits them."""
@@ -81,6 +84,20 @@ class Role:
     image_pull_secrets: tuple[Obj, ...]
     pod_security_context: Obj | None
     containers: tuple[Container, ...]
+    accelerator_resource: str | None = None
+    """The extended resource carrying the accelerator count (None: CPU only)."""
+    annotations: Obj | None = None
+    pod_annotations: Obj | None = None
+    pod_labels: Obj | None = None
+    pod_controls: tuple[tuple[str, Any], ...] = ()
+    """Pod spec fields copied as written (nodeSelector, tolerations, ...)."""
+    affinity: Obj | None = None
+    init_containers: tuple[Obj, ...] = ()
+    strategy: Obj | None = None
+    sub_group_policy: Obj | None = None
+    startup_policy: str | None = None
+    pod_monitor: Obj | None = None
+    """``{port, path, interval, labels, annotations}`` when a PodMonitor is wanted."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +105,13 @@ class Proxy:
     image: str | None
     target_port: int
     debug_level: int
+    enabled: bool = True
+    connector: str = "nixlv2"
+    image_pull_policy: str = "Always"
+    secure: bool | None = None
+    prefiller_use_tls: bool | None = None
+    cert_path: str | None = None
+    extra_args: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +129,11 @@ class Epp:
     service_port: int
     service_target_port: int
     service_app_protocol: str | None
+    image_pull_policy: str = "Always"
+    resources: Obj | None = None
+    node_selector: Obj | None = None
+    tolerations: tuple[Obj, ...] | None = None
+    extra_args: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +149,14 @@ class Routing:
     route_matches: tuple[Obj, ...] | None
     route_pool_name: str | None
     epp: Epp
+    pool_name: str | None = None
+    """``routing.inferencePool.name``; the fullname when None."""
+    pool_api_version: str = "inference.networking.x-k8s.io/v1alpha2"
+    route_rules: tuple[Obj, ...] | None = None
+    route_timeouts: Obj | None = None
+    model_create: bool = False
+    model_object_name: str | None = None
+    model_criticality: str = "Critical"
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +175,10 @@ class ModelService:
     routing: Routing
     decode: Role
     prefill: Role
+    mount_path: str = "/model-cache"
+    model_read_only: bool = True
+    service_account_override: str | None = None
+    extra_objects: tuple[Obj, ...] = ()
 
     @property
     def roles(self) -> tuple[Role, Role]:

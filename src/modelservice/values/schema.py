@@ -140,6 +140,7 @@ def _defs() -> dict[str, Schema]:
                 },
                 "claims": _list("Dynamic resource claims.", {"type": "object"}),
             },
+            open_=True,
         ),
         "probe": _obj(
             "A Kubernetes Probe.",
@@ -153,6 +154,11 @@ def _defs() -> dict[str, Schema]:
             open_=True,
         ),
         "object": _obj("A Kubernetes object passed through as written.", {}, open_=True),
+        "stringMap": {
+            "type": "object",
+            "description": "A map of strings (labels, annotations, node selectors).",
+            "additionalProperties": {"type": "string"},
+        },
         "localObjectReference": _obj(
             "A reference to an object by name.",
             {
@@ -196,7 +202,9 @@ def _defs() -> dict[str, Schema]:
         "A container of the role's pods.",
         {
             "name": _s("string", "Container name (default vllm).", minLength=1),
-            "image": _s("string", "Container image. Required.", minLength=1),
+            "image": _s(
+                "string", "The container image, e.g. vllm/vllm-openai:v0.9.1.", minLength=1
+            ),
             "modelCommand": _s(
                 "string",
                 "How the model server is started: vllmServe (command vllm serve, model and port "
@@ -217,6 +225,9 @@ def _defs() -> dict[str, Schema]:
             ),
             "livenessProbe": _ref("probe", "Liveness probe."),
             "readinessProbe": _ref("probe", "Readiness probe."),
+            "startupProbe": _ref("probe", "Startup probe."),
+            "lifecycle": _ref("object", "Container lifecycle hooks (postStart, preStop)."),
+            "envFrom": _list("Environment from ConfigMaps or Secrets.", _ref("envFromSource")),
             "workingDir": _s("string", "Working directory."),
             "stdin": _s("boolean", "Keep stdin open."),
             "tty": _s("boolean", "Allocate a TTY."),
@@ -248,7 +259,17 @@ def _defs() -> dict[str, Schema]:
                         "integer", "Data parallel size (across all pods of a group).", minimum=1
                     ),
                     "dataLocal": _s("integer", "Data parallel ranks per pod.", minimum=1),
+                    "workers": _s(
+                        "integer",
+                        "Pods per LeaderWorkerSet group; data = dataLocal x workers (any two "
+                        "of the three determine the third).",
+                        minimum=1,
+                    ),
                 },
+            ),
+            "accelerator": _obj(
+                "This role's accelerator, overriding the top-level accelerator.type.",
+                {"type": _s("string", "Accelerator type (see accelerator.type).", minLength=1)},
             ),
             "acceleratorTypes": _obj(
                 "Required node affinity on an accelerator label.",
@@ -269,6 +290,57 @@ def _defs() -> dict[str, Schema]:
             "podSecurityContext": _ref("object", "Pod SecurityContext."),
             "containers": _list(
                 "The role's containers; the first one serves the model.", _ref("container")
+            ),
+            "annotations": _ref("stringMap", "Annotations of the Deployment or LeaderWorkerSet."),
+            "podAnnotations": _ref("stringMap", "Annotations of the pods."),
+            "podLabels": _ref("stringMap", "Extra pod labels (never part of the selector)."),
+            "nodeSelector": _ref("stringMap", "Pod nodeSelector."),
+            "tolerations": _list("Pod tolerations.", _ref("object")),
+            "affinity": _ref(
+                "object",
+                "Pod affinity; with acceleratorTypes, their match expression is added to "
+                "every required node selector term.",
+            ),
+            "priorityClassName": _s("string", "Pod priority class.", minLength=1),
+            "runtimeClassName": _s("string", "Pod runtime class.", minLength=1),
+            "schedulerName": _s(
+                "string",
+                "Scheduler of the pods (default: the top-level schedulerName).",
+                minLength=1,
+            ),
+            "terminationGracePeriodSeconds": _s("integer", "Seconds pods get to stop.", minimum=0),
+            "enableServiceLinks": _s("boolean", "Inject Service environment variables."),
+            "hostIPC": _s("boolean", "Use the host's IPC namespace."),
+            "hostPID": _s("boolean", "Use the host's PID namespace."),
+            "initContainers": _list(
+                "Init containers, after the routing proxy on decode pods.", _ref("object")
+            ),
+            "strategy": _ref("object", "Deployment update strategy (not with multinode)."),
+            "subGroupPolicy": _ref("object", "LeaderWorkerSet subGroupPolicy (multinode only)."),
+            "startupPolicy": _s(
+                "string",
+                "LeaderWorkerSet startupPolicy (multinode only).",
+                enum=["LeaderCreated", "LeaderReady"],
+            ),
+            "monitoring": _obj(
+                "Monitoring of this role's pods.",
+                {
+                    "podmonitor": _obj(
+                        "A prometheus-operator PodMonitor for the role's pods.",
+                        {
+                            "enabled": _s("boolean", "Create the PodMonitor."),
+                            "portName": _s(
+                                "string",
+                                "Name of the pod port to scrape (default metrics).",
+                                minLength=1,
+                            ),
+                            "path": _s("string", "Metrics path (default /metrics).", minLength=1),
+                            "interval": _s("string", "Scrape interval (default 15s).", minLength=1),
+                            "labels": _ref("stringMap", "Extra labels of the PodMonitor."),
+                            "annotations": _ref("stringMap", "Annotations of the PodMonitor."),
+                        },
+                    ),
+                },
             ),
         },
     )
@@ -295,6 +367,27 @@ def _root() -> Schema:
                     ),
                     "targetPort": _ref("port", "Port decode vLLM listens on behind the proxy."),
                     "debugLevel": _s("integer", "Proxy log verbosity (-v).", minimum=0),
+                    "enabled": _s(
+                        "boolean",
+                        "Run the proxy (default true); when false, decode vLLM listens on "
+                        "servicePort itself.",
+                    ),
+                    "connector": _s(
+                        "string",
+                        "KV transfer connector (--connector, default nixlv2).",
+                        minLength=1,
+                    ),
+                    "imagePullPolicy": _s(
+                        "string",
+                        "Proxy image pull policy (default Always).",
+                        enum=["Always", "IfNotPresent", "Never"],
+                    ),
+                    "secure": _s("boolean", "Serve TLS (--secure-proxy)."),
+                    "prefillerUseTLS": _s(
+                        "boolean", "Talk TLS to prefill pods (--prefiller-use-tls)."
+                    ),
+                    "certPath": _s("string", "Certificate directory (--cert-path).", minLength=1),
+                    "extraArgs": {**_STR_LIST, "description": "Extra proxy arguments, last."},
                 },
             ),
             "parentRefs": _list("Gateways the HTTPRoute attaches to.", _ref("parentRef")),
@@ -304,6 +397,27 @@ def _root() -> Schema:
                     "create": _s("boolean", "Create the InferencePool."),
                     "extensionRef": _s(
                         "string", "EPP Service to use instead of the one created here.", minLength=1
+                    ),
+                    "name": _s("string", "Pool name (default: the fullname).", minLength=1),
+                    "apiVersion": _s(
+                        "string",
+                        "InferencePool API: the v1alpha2 shape of GAIE 0.4, or the GA v1.",
+                        enum=[
+                            "inference.networking.x-k8s.io/v1alpha2",
+                            "inference.networking.k8s.io/v1",
+                        ],
+                    ),
+                },
+            ),
+            "inferenceModel": _obj(
+                "An InferenceModel for the served model (v1alpha2 pools only).",
+                {
+                    "create": _s("boolean", "Create the InferenceModel (default false)."),
+                    "name": _s("string", "Its name (default: the fullname).", minLength=1),
+                    "criticality": _s(
+                        "string",
+                        "Request criticality (default Critical).",
+                        enum=["Critical", "Standard", "Sheddable"],
                     ),
                 },
             ),
@@ -319,6 +433,19 @@ def _root() -> Schema:
                     "matches": _list("Matches of the default rule.", _ref("httpRouteMatch")),
                     "inferencePool": _s(
                         "string", "Pool name in the default rule's backendRef.", minLength=1
+                    ),
+                    "rules": _list(
+                        "Replaces the whole rules list (not together with backendRefs).",
+                        _ref("httpRouteRule"),
+                    ),
+                    "timeouts": _obj(
+                        "Timeouts of the default rule.",
+                        {
+                            "request": _s("string", "Request timeout, e.g. 300s.", minLength=1),
+                            "backendRequest": _s(
+                                "string", "Backend request timeout, e.g. 300s.", minLength=1
+                            ),
+                        },
                     ),
                 },
             ),
@@ -341,6 +468,15 @@ def _root() -> Schema:
                         "string", "Existing Role to bind instead of creating one.", minLength=1
                     ),
                     "env": _list("EPP environment (scorer configuration).", _ref("envVar")),
+                    "resources": _ref("resources", "EPP container resources."),
+                    "nodeSelector": _ref("stringMap", "EPP pod nodeSelector."),
+                    "tolerations": _list("EPP pod tolerations.", _ref("object")),
+                    "extraArgs": {**_STR_LIST, "description": "Extra EPP arguments, last."},
+                    "imagePullPolicy": _s(
+                        "string",
+                        "EPP image pull policy (default Always).",
+                        enum=["Always", "IfNotPresent", "Never"],
+                    ),
                     "service": _obj(
                         "The EPP Service.",
                         {
@@ -390,7 +526,52 @@ def _root() -> Schema:
                         "Pull policy of the oci:// image volume.",
                         enum=["Always", "IfNotPresent", "Never"],
                     ),
+                    "name": _s(
+                        "string",
+                        "The served model name; fills routing.modelName (set one, or both equal).",
+                        minLength=1,
+                    ),
+                    "mountPath": _s(
+                        "string",
+                        "Where the model volume is mounted (default /model-cache).",
+                        pattern="^/",
+                    ),
+                    "readOnly": _s("boolean", "Mount a pvc:// claim read-only (default true)."),
                 },
+            ),
+            "accelerator": _obj(
+                "The accelerator the model servers use.",
+                {
+                    "type": _s(
+                        "string",
+                        "nvidia (default), amd, intel-gaudi, intel-i915, intel-xe, google, cpu "
+                        "(no accelerator resource), or a type named in accelerator.resources.",
+                        minLength=1,
+                    ),
+                    "resources": _ref(
+                        "stringMap", "Resource name per type, overriding or adding types."
+                    ),
+                    "env": {
+                        "type": "object",
+                        "description": "Environment entries per type, appended to the first "
+                        "container's env.",
+                        "additionalProperties": _list("Env entries.", _ref("envVar")),
+                    },
+                },
+            ),
+            "schedulerName": _s(
+                "string",
+                "Scheduler of the model-serving pods (roles may override).",
+                minLength=1,
+            ),
+            "serviceAccountOverride": _s(
+                "string",
+                "Run the model-serving pods as this existing ServiceAccount (none is created).",
+                minLength=1,
+            ),
+            "extraObjects": _list(
+                "Kubernetes objects rendered with the release, after the others, as written.",
+                _ref("object"),
             ),
             "routing": routing,
             "decode": _ref("role", "Decode pods."),

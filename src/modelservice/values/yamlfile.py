@@ -115,7 +115,7 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 
 
-def _check_size(doc: Any, source: str) -> None:
+def check_size(doc: Any, source: str) -> None:
     """Reject documents that would expand past our bounds once aliases are followed.
 
     Aliased nodes are shared objects after loading, so sizes are memoised by identity: the
@@ -198,7 +198,7 @@ def load_yaml(data: bytes | str, source: str) -> dict[str, Any]:
                 "", f"a values file must be a mapping at the top, found {type_name(doc)}", source
             )
         )
-    _check_size(doc, source)
+    check_size(doc, source)
     return doc
 
 

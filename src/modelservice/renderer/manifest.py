@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from modelservice.render import routing, workloads
+from modelservice.renderer import routing, workloads
 from modelservice.values.model import ModelService, Obj
 
 
@@ -10,8 +10,8 @@ def render_model(ms: ModelService) -> list[Obj]:
     """All objects of the release, in install order.
 
     ServiceAccounts, Roles, RoleBindings and Services come before the workloads that use
-    them, and the custom resources that refer to those workloads come last, as Helm orders
-    a chart's objects on install.
+    them; the custom resources that refer to those workloads come after them; the user's
+    ``extraObjects`` come last, exactly as written.
     """
     epp = routing.epp_objects(ms)
     objects: list[Obj] = []
@@ -26,4 +26,14 @@ def render_model(ms: ModelService) -> list[Obj]:
     objects += [o for o in work if o["kind"] == "LeaderWorkerSet"]
     objects += routing.http_route(ms)
     objects += routing.inference_pool(ms)
+    objects += routing.inference_model(ms)
+    objects += workloads.pod_monitors(ms)
+    objects += [dict(o) for o in ms.extra_objects]
     return objects
+
+
+def identity(obj: Obj, namespace: str) -> tuple[str, str, str, str]:
+    """(apiVersion, kind, namespace, name): what makes two objects the same object."""
+    meta = obj.get("metadata") or {}
+    ns = meta.get("namespace") or namespace
+    return (str(obj.get("apiVersion")), str(obj.get("kind")), str(ns), str(meta.get("name")))

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelservice.render import names
+from modelservice.renderer import names
 from modelservice.values.model import Container, ModelService, Obj, Role
 
 MODEL_VOLUME = "model-storage"
-MODEL_MOUNT_PATH = "/model-cache"
 
 #: Flags vLLM accepts under a second, short name.
 _ALIASES = {
@@ -35,16 +34,17 @@ def _has_flag(args: tuple[str, ...], flag: str) -> bool:
 def model_argument(ms: ModelService) -> str:
     """What vLLM is told to load (F1, F6/F7): a hub id, or a path under the mount."""
     uri = ms.model_uri
-    if uri.scheme == "hf":
-        return uri.repo
-    if uri.scheme == "pvc":
-        return f"{MODEL_MOUNT_PATH}/{uri.path}" if uri.path else MODEL_MOUNT_PATH
-    return MODEL_MOUNT_PATH
+    if uri.scheme in ("hf", "pvc+hf"):
+        return uri.repo  # pvc+hf: found in the hub cache that HF_HUB_CACHE names
+    if uri.scheme == "pvc" and uri.path:
+        return f"{ms.mount_path}/{uri.path}"
+    return ms.mount_path
 
 
 def vllm_port(ms: ModelService, role: Role) -> int:
-    """Prefill vLLM serves the service port; decode vLLM sits behind the routing proxy."""
-    if role.name == "prefill":
+    """Prefill vLLM serves the service port; decode vLLM sits behind the routing proxy
+    (unless the proxy is disabled, when it takes the service port itself)."""
+    if role.name == "prefill" or not ms.routing.proxy.enabled:
         return ms.routing.service_port
     return ms.routing.proxy.target_port
 
@@ -76,7 +76,8 @@ def vllm_args(ms: ModelService, role: Role, c: Container) -> list[str]:
 
 
 def container_env(ms: ModelService, role: Role, c: Container) -> list[Obj]:
-    """F3: the user's env, the parallelism sizes, then the model's HF variables."""
+    """F3: the user's env, the parallelism sizes, the model's HF variables, then the
+    accelerator's env."""
     par = role.parallelism
     env: list[Obj] = [dict(e) for e in c.env]
     env += [
@@ -86,14 +87,14 @@ def container_env(ms: ModelService, role: Role, c: Container) -> list[Obj]:
     ]
     if c.mount_model_volume:
         if ms.model_uri.scheme == "hf":
-            env.append({"name": "HF_HOME", "value": MODEL_MOUNT_PATH})
+            env.append({"name": "HF_HOME", "value": ms.mount_path})
+        elif ms.model_uri.scheme == "pvc+hf":
+            cache = f"{ms.mount_path}/{ms.model_uri.path}"
+            env.append({"name": "HF_HUB_CACHE", "value": cache})
         if ms.auth_secret_name:
-            env.append(
-                {
-                    "name": "HF_TOKEN",
-                    "valueFrom": {"secretKeyRef": {"name": ms.auth_secret_name, "key": "HF_TOKEN"}},
-                }
-            )
+            secret = {"name": ms.auth_secret_name, "key": "HF_TOKEN"}
+            env.append({"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": secret}})
+    env += [dict(e) for e in c.extra_env]
     return env
 
 
@@ -112,13 +113,10 @@ def container(ms: ModelService, role: Role, c: Container) -> Obj:
         if c.args:
             out["args"] = list(c.args)
     out["env"] = container_env(ms, role, c)
-    out["resources"] = {
-        "limits": dict(c.resources["limits"]),
-        "requests": dict(c.resources["requests"]),
-    }
+    out["resources"] = {k: dict(v) if isinstance(v, dict) else v for k, v in c.resources.items()}
     mounts = [dict(m) for m in c.volume_mounts]
     if c.mount_model_volume:
-        mounts.append({"name": MODEL_VOLUME, "mountPath": MODEL_MOUNT_PATH})
+        mounts.append({"name": MODEL_VOLUME, "mountPath": ms.mount_path})
     if mounts:
         out["volumeMounts"] = mounts
     if c.ports:
@@ -129,32 +127,36 @@ def container(ms: ModelService, role: Role, c: Container) -> Obj:
 def model_volume(ms: ModelService) -> Obj:
     """The volume the model lives on, by URI scheme."""
     uri = ms.model_uri
-    if uri.scheme == "pvc":
-        return {
-            "name": MODEL_VOLUME,
-            "persistentVolumeClaim": {"claimName": uri.claim, "readOnly": True},
-        }
+    if uri.scheme in ("pvc", "pvc+hf"):
+        claim = {"claimName": uri.claim, "readOnly": ms.model_read_only}
+        return {"name": MODEL_VOLUME, "persistentVolumeClaim": claim}
     if uri.scheme == "oci":
-        return {
-            "name": MODEL_VOLUME,
-            "image": {"reference": uri.reference, "pullPolicy": ms.oci_pull_policy},
-        }
+        image = {"reference": uri.reference, "pullPolicy": ms.oci_pull_policy}
+        return {"name": MODEL_VOLUME, "image": image}
     return {"name": MODEL_VOLUME, "emptyDir": {"sizeLimit": ms.model_size}}
 
 
 def routing_proxy(ms: ModelService) -> Obj:
     """The llm-d routing proxy, as a native sidecar (an init container that keeps running)."""
     r = ms.routing
+    p = r.proxy
+    args = [
+        f"--port={r.service_port}",
+        f"--vllm-port={p.target_port}",
+        f"--connector={p.connector}",
+        f"-v={p.debug_level}",
+    ]
+    for flag, value in (("--secure-proxy", p.secure), ("--prefiller-use-tls", p.prefiller_use_tls)):
+        if value is not None:
+            args.append(f"{flag}={'true' if value else 'false'}")
+    if p.cert_path is not None:
+        args.append(f"--cert-path={p.cert_path}")
+    args += p.extra_args
     return {
         "name": "routing-proxy",
-        "args": [
-            f"--port={r.service_port}",
-            f"--vllm-port={r.proxy.target_port}",
-            "--connector=nixlv2",
-            f"-v={r.proxy.debug_level}",
-        ],
-        "image": r.proxy.image,
-        "imagePullPolicy": "Always",
+        "args": args,
+        "image": p.image,
+        "imagePullPolicy": p.image_pull_policy,
         "ports": [{"containerPort": r.service_port}],
         "resources": {},
         "restartPolicy": "Always",
@@ -165,39 +167,30 @@ def routing_proxy(ms: ModelService) -> Obj:
 def pod_spec(ms: ModelService, role: Role, *, proxy: bool) -> Obj:
     """One role's pod spec (F2: only this role's own volumes, secrets and affinity)."""
     spec: Obj = {
-        "serviceAccountName": names.fullname(ms),
+        "serviceAccountName": ms.service_account_override or names.fullname(ms),
         "volumes": [dict(v) for v in role.volumes] + [model_volume(ms)],
         "containers": [container(ms, role, c) for c in role.containers],
     }
-    if proxy:
-        spec["initContainers"] = [routing_proxy(ms)]
+    init = [routing_proxy(ms)] if proxy and ms.routing.proxy.enabled else []
+    init += [dict(c) for c in role.init_containers]
+    if init:
+        spec["initContainers"] = init
     if role.image_pull_secrets:
         spec["imagePullSecrets"] = [dict(s) for s in role.image_pull_secrets]
     if role.pod_security_context:
         spec["securityContext"] = role.pod_security_context
-    if role.accelerator_label_key:
-        spec["affinity"] = {
-            "nodeAffinity": {
-                "requiredDuringSchedulingIgnoredDuringExecution": {
-                    "nodeSelectorTerms": [
-                        {
-                            "matchExpressions": [
-                                {
-                                    "key": role.accelerator_label_key,
-                                    "operator": "In",
-                                    "values": list(role.accelerator_label_values),
-                                }
-                            ]
-                        }
-                    ],
-                }
-            }
-        }
+    if role.affinity:
+        spec["affinity"] = role.affinity
+    for key, value in role.pod_controls:
+        spec[key] = value
     return spec
 
 
 def pod_template(ms: ModelService, role: Role, *, proxy: bool) -> dict[str, Any]:
-    return {
-        "metadata": {"labels": names.role_labels(ms, role.name)},
-        "spec": pod_spec(ms, role, proxy=proxy),
-    }
+    labels = names.role_labels(ms, role.name)
+    if role.pod_labels:
+        labels = {**labels, **role.pod_labels}
+    metadata: Obj = {"labels": labels}
+    if role.pod_annotations:
+        metadata["annotations"] = dict(role.pod_annotations)
+    return {"metadata": metadata, "spec": pod_spec(ms, role, proxy=proxy)}

@@ -1,19 +1,27 @@
-"""Routing objects: the endpoint picker (EPP) and the Gateway API resources."""
+"""Routing objects: the endpoint picker (EPP) and the Gateway API (Inference Extension)
+resources that send a gateway's requests to the model servers."""
 
 from __future__ import annotations
 
-from modelservice.render import names
+from modelservice.renderer import names
 from modelservice.values.model import ModelService, Obj
 
-POOL_GROUP = "inference.networking.x-k8s.io"
-POOL_API_VERSION = f"{POOL_GROUP}/v1alpha2"
+ALPHA_GROUP = "inference.networking.x-k8s.io"
+V1_GROUP = "inference.networking.k8s.io"
+ALPHA_API_VERSION = f"{ALPHA_GROUP}/v1alpha2"
+V1_API_VERSION = f"{V1_GROUP}/v1"
 _EPP_GRPC_PORT = 9002
 _EPP_HEALTH_PORT = 9003
 _EPP_METRICS_PORT = 9090
+_READ = ["get", "watch", "list"]
 
 
 def pool_name(ms: ModelService) -> str:
-    return names.pool_name(ms)
+    return ms.routing.pool_name or names.pool_name(ms)
+
+
+def pool_group(ms: ModelService) -> str:
+    return V1_GROUP if ms.routing.pool_api_version == V1_API_VERSION else ALPHA_GROUP
 
 
 def epp_service_name(ms: ModelService) -> str:
@@ -21,16 +29,15 @@ def epp_service_name(ms: ModelService) -> str:
     return ms.routing.pool_extension_ref or names.epp_name(ms)
 
 
-def epp_role_rules() -> list[Obj]:
-    read = ["get", "watch", "list"]
-    return [
+def epp_role_rules(ms: ModelService) -> list[Obj]:
+    rules: list[Obj] = [
         {
-            "apiGroups": [POOL_GROUP],
+            "apiGroups": [ALPHA_GROUP],
             "resources": ["inferencemodels", "inferencepools"],
-            "verbs": read,
+            "verbs": list(_READ),
         },
-        {"apiGroups": [""], "resources": ["pods"], "verbs": read},
-        {"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": read},
+        {"apiGroups": [""], "resources": ["pods"], "verbs": list(_READ)},
+        {"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": list(_READ)},
         {
             "apiGroups": ["authentication.k8s.io"],
             "resources": ["tokenreviews"],
@@ -42,6 +49,9 @@ def epp_role_rules() -> list[Obj]:
             "verbs": ["create"],
         },
     ]
+    if pool_group(ms) == V1_GROUP:
+        rules.append({"apiGroups": [V1_GROUP], "resources": ["inferencepools"], "verbs": _READ})
+    return rules
 
 
 def _grpc_probe() -> Obj:
@@ -58,32 +68,22 @@ def _grpc_probe() -> Obj:
     }
 
 
-def epp_objects(ms: ModelService) -> dict[str, list[Obj]]:
-    """The EPP's ServiceAccount, Role, RoleBinding, Service and Deployment, by kind."""
+def _epp_container(ms: ModelService) -> Obj:
     epp = ms.routing.epp
-    if not epp.create:
-        return {}
-    name = names.epp_name(ms)
-    labels = names.epp_labels(ms)
     container: Obj = {
         "name": "epp",
-        "imagePullPolicy": "Always",
+        "imagePullPolicy": epp.image_pull_policy,
         "image": epp.image,
         "args": [
-            "--poolName",
-            epp.pool_name_override or pool_name(ms),
-            "--poolNamespace",
-            ms.namespace,
-            "-v",
-            str(epp.debug_level),
-            "--zap-encoder",
-            "json",
-            "--grpcPort",
-            str(_EPP_GRPC_PORT),
-            "--grpcHealthPort",
-            str(_EPP_HEALTH_PORT),
+            "--poolName", epp.pool_name_override or pool_name(ms),
+            "--poolNamespace", ms.namespace,
+            "-v", str(epp.debug_level),
+            "--zap-encoder", "json",
+            "--grpcPort", str(_EPP_GRPC_PORT),
+            "--grpcHealthPort", str(_EPP_HEALTH_PORT),
+            *epp.extra_args,
         ],
-    }
+    }  # fmt: skip
     if epp.env:
         container["env"] = [dict(e) for e in epp.env]
     container["ports"] = [
@@ -95,9 +95,30 @@ def epp_objects(ms: ModelService) -> dict[str, list[Obj]]:
         container["readinessProbe"] = _grpc_probe()
     if epp.liveness_probe:
         container["livenessProbe"] = _grpc_probe()
+    if epp.resources:
+        container["resources"] = epp.resources
+    return container
+
+
+def epp_objects(ms: ModelService) -> dict[str, list[Obj]]:
+    """The EPP's ServiceAccount, Role, RoleBinding, Service and Deployment, by kind."""
+    epp = ms.routing.epp
+    if not epp.create:
+        return {}
+    name = names.epp_name(ms)
+    labels = names.epp_labels(ms)
     port: Obj = {"port": epp.service_port, "targetPort": epp.service_target_port, "protocol": "TCP"}
     if epp.service_app_protocol:
         port["appProtocol"] = epp.service_app_protocol
+    pod: Obj = {
+        "containers": [_epp_container(ms)],
+        "serviceAccount": name,
+        "serviceAccountName": name,
+    }
+    if epp.node_selector:
+        pod["nodeSelector"] = dict(epp.node_selector)
+    if epp.tolerations:
+        pod["tolerations"] = [dict(t) for t in epp.tolerations]
     return {
         "ServiceAccount": [
             {
@@ -111,7 +132,7 @@ def epp_objects(ms: ModelService) -> dict[str, list[Obj]]:
                 "apiVersion": "rbac.authorization.k8s.io/v1",
                 "kind": "Role",
                 "metadata": {"name": name},
-                "rules": epp_role_rules(),
+                "rules": epp_role_rules(ms),
             }
         ],
         "RoleBinding": [
@@ -143,14 +164,7 @@ def epp_objects(ms: ModelService) -> dict[str, list[Obj]]:
                 "spec": {
                     "replicas": epp.replicas,
                     "selector": {"matchLabels": labels},
-                    "template": {
-                        "metadata": {"labels": labels},
-                        "spec": {
-                            "containers": [container],
-                            "serviceAccount": name,
-                            "serviceAccountName": name,
-                        },
-                    },
+                    "template": {"metadata": {"labels": labels}, "spec": pod},
                 },
             }
         ],
@@ -158,28 +172,48 @@ def epp_objects(ms: ModelService) -> dict[str, list[Obj]]:
 
 
 def inference_pool(ms: ModelService) -> list[Obj]:
+    """The pool of model-server pods the EPP picks from (leaders only in multinode)."""
     if not ms.routing.pool_create:
         return []
     selector = names.pool_labels(ms)
     if ms.multinode:
         selector = {**selector, "leaderworkerset.sigs.k8s.io/worker-index": "0"}
-    return [
-        {
-            "apiVersion": POOL_API_VERSION,
-            "kind": "InferencePool",
-            "metadata": {"name": pool_name(ms), "namespace": ms.namespace},
-            "spec": {
-                "extensionRef": {
-                    "failureMode": "FailClose",
-                    "group": "",
-                    "kind": "Service",
-                    "name": epp_service_name(ms),
-                },
-                "selector": selector,
-                "targetPortNumber": ms.routing.service_port,
+    meta = {"name": pool_name(ms), "namespace": ms.namespace}
+    if pool_group(ms) == V1_GROUP:
+        spec: Obj = {
+            "selector": {"matchLabels": selector},
+            "targetPorts": [{"number": ms.routing.service_port}],
+            "endpointPickerRef": {
+                "name": epp_service_name(ms),
+                "port": {"number": ms.routing.epp.service_port},
+                "failureMode": "FailClose",
             },
         }
-    ]
+        return [{"apiVersion": V1_API_VERSION, "kind": "InferencePool", "metadata": meta,
+                 "spec": spec}]  # fmt: skip
+    spec = {
+        "extensionRef": {
+            "failureMode": "FailClose",
+            "group": "",
+            "kind": "Service",
+            "name": epp_service_name(ms),
+        },
+        "selector": selector,
+        "targetPortNumber": ms.routing.service_port,
+    }
+    return [{"apiVersion": ALPHA_API_VERSION, "kind": "InferencePool", "metadata": meta,
+             "spec": spec}]  # fmt: skip
+
+
+def inference_model(ms: ModelService) -> list[Obj]:
+    r = ms.routing
+    if not r.model_create:
+        return []
+    spec: Obj = {"modelName": r.model_name, "criticality": r.model_criticality,
+                 "poolRef": {"name": pool_name(ms)}}  # fmt: skip
+    meta = {"name": r.model_object_name or names.fullname(ms), "namespace": ms.namespace}
+    return [{"apiVersion": ALPHA_API_VERSION, "kind": "InferenceModel", "metadata": meta,
+             "spec": spec}]  # fmt: skip
 
 
 def http_route(ms: ModelService) -> list[Obj]:
@@ -192,7 +226,7 @@ def http_route(ms: ModelService) -> list[Obj]:
         rule: Obj = {
             "backendRefs": [
                 {
-                    "group": POOL_GROUP,
+                    "group": pool_group(ms),
                     "kind": "InferencePool",
                     "name": r.route_pool_name or pool_name(ms),
                     "port": r.service_port,
@@ -203,6 +237,8 @@ def http_route(ms: ModelService) -> list[Obj]:
         # Without matches the chart still routes everything under "/".
         matches = r.route_matches or ({"path": {"type": "PathPrefix", "value": "/"}},)
         rule["matches"] = [dict(m) for m in matches]
+        if r.route_timeouts:
+            rule["timeouts"] = dict(r.route_timeouts)
         rules = [rule]
     spec: Obj = {}
     if r.parent_refs:
