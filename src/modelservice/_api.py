@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from modelservice.errors import Problem, ValuesError
 from modelservice.values.checks import Validated, validate
 from modelservice.values.layering import Values, from_user, load_values
 from modelservice.values.model import ModelService
+from modelservice.values.yamlfile import check_size
 
 __all__ = ["Rendered", "load_values", "render", "render_release", "validate_values"]
 
 
-@dataclass(frozen=True)
-class Rendered:
+class Rendered(NamedTuple):
     """A rendered release: its objects in install order, and the warnings of validation."""
 
     objects: list[dict[str, Any]]
@@ -30,7 +29,9 @@ def _as_values(values: Values | Mapping[str, Any] | None) -> Values:
         return values
     if not isinstance(values, Mapping):
         raise ValuesError(Problem("", f"values must be a mapping, got {type(values).__name__}"))
-    return from_user(dict(values))
+    user = dict(values)
+    check_size(user, "<api values>")  # bounded depth and size, as for values files
+    return from_user(user)
 
 
 def validate_values(

@@ -7,11 +7,10 @@ a user fixing a values file wants every problem at once, not one per run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """One thing wrong with the input, located as precisely as we can."""
 
     path: str

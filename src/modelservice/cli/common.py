@@ -25,6 +25,14 @@ def _color(code: str, text: str, stream: object) -> str:
     return f"\033[{code}m{text}\033[0m"
 
 
+def dedent(text: str) -> str:
+    """textwrap.dedent for our help texts, without importing textwrap at every start."""
+    lines = text.splitlines()
+    indents = [len(line) - len(line.lstrip()) for line in lines if line.strip()]
+    cut = min(indents, default=0)
+    return "\n".join(line[cut:] for line in lines) + ("\n" if text.endswith("\n") else "")
+
+
 def add_value_flags(p: argparse.ArgumentParser) -> None:
     """The Helm value flags, in the order they are layered."""
     g = p.add_argument_group("values (layered in this order, later wins)")

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import argparse
 import sys
-import textwrap
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from modelservice.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
     add_namespace_flag,
     add_value_flags,
+    dedent,
     load,
     print_warnings,
 )
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,7 +26,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "template",
         formatter_class=fmt,
         help="render the release's Kubernetes objects as YAML (like helm template)",
-        description=textwrap.dedent("""\
+        description=dedent("""\
             Render the Kubernetes objects of a release from values, without a cluster.
 
             Values are layered like Helm's: the built-in defaults, then each -f file in
@@ -59,7 +62,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "validate",
         formatter_class=fmt,
         help="check values and report every problem",
-        description=textwrap.dedent("""\
+        description=dedent("""\
             Check values against the schema and the semantic rules, and report every
             problem (with its key path, file and line) and every warning. Exit status 0
             when the values are valid, 1 otherwise.
@@ -150,6 +153,8 @@ def cmd_template(args: argparse.Namespace) -> int:
     if args.show_only:
         objects = _select(objects, args.show_only)
     if args.output_dir:
+        from pathlib import Path
+
         _write_dir(Path(args.output_dir), objects, dump)
         return EXIT_OK
     sys.stdout.write(dump_all(objects))

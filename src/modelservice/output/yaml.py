@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import yaml
+from modelservice._yaml import yaml
 
 try:
     _Base: type[Any] = yaml.CSafeDumper

@@ -75,15 +75,21 @@ def _epp_container(ms: ModelService) -> Obj:
         "imagePullPolicy": epp.image_pull_policy,
         "image": epp.image,
         "args": [
-            "--poolName", epp.pool_name_override or pool_name(ms),
-            "--poolNamespace", ms.namespace,
-            "-v", str(epp.debug_level),
-            "--zap-encoder", "json",
-            "--grpcPort", str(_EPP_GRPC_PORT),
-            "--grpcHealthPort", str(_EPP_HEALTH_PORT),
+            "--poolName",
+            epp.pool_name_override or pool_name(ms),
+            "--poolNamespace",
+            ms.namespace,
+            "-v",
+            str(epp.debug_level),
+            "--zap-encoder",
+            "json",
+            "--grpcPort",
+            str(_EPP_GRPC_PORT),
+            "--grpcHealthPort",
+            str(_EPP_HEALTH_PORT),
             *epp.extra_args,
         ],
-    }  # fmt: skip
+    }
     if epp.env:
         container["env"] = [dict(e) for e in epp.env]
     container["ports"] = [
@@ -189,8 +195,9 @@ def inference_pool(ms: ModelService) -> list[Obj]:
                 "failureMode": "FailClose",
             },
         }
-        return [{"apiVersion": V1_API_VERSION, "kind": "InferencePool", "metadata": meta,
-                 "spec": spec}]  # fmt: skip
+        return [
+            {"apiVersion": V1_API_VERSION, "kind": "InferencePool", "metadata": meta, "spec": spec}
+        ]
     spec = {
         "extensionRef": {
             "failureMode": "FailClose",
@@ -201,19 +208,24 @@ def inference_pool(ms: ModelService) -> list[Obj]:
         "selector": selector,
         "targetPortNumber": ms.routing.service_port,
     }
-    return [{"apiVersion": ALPHA_API_VERSION, "kind": "InferencePool", "metadata": meta,
-             "spec": spec}]  # fmt: skip
+    return [
+        {"apiVersion": ALPHA_API_VERSION, "kind": "InferencePool", "metadata": meta, "spec": spec}
+    ]
 
 
 def inference_model(ms: ModelService) -> list[Obj]:
     r = ms.routing
     if not r.model_create:
         return []
-    spec: Obj = {"modelName": r.model_name, "criticality": r.model_criticality,
-                 "poolRef": {"name": pool_name(ms)}}  # fmt: skip
+    spec: Obj = {
+        "modelName": r.model_name,
+        "criticality": r.model_criticality,
+        "poolRef": {"name": pool_name(ms)},
+    }
     meta = {"name": r.model_object_name or names.fullname(ms), "namespace": ms.namespace}
-    return [{"apiVersion": ALPHA_API_VERSION, "kind": "InferenceModel", "metadata": meta,
-             "spec": spec}]  # fmt: skip
+    return [
+        {"apiVersion": ALPHA_API_VERSION, "kind": "InferenceModel", "metadata": meta, "spec": spec}
+    ]
 
 
 def http_route(ms: ModelService) -> list[Obj]:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from modelservice.errors import Problem, ValuesError
 from modelservice.values.layering import Values
@@ -77,26 +76,38 @@ POD_CONTROL_KEYS = (
 RESERVED_POD_LABELS = ("llm-d.ai/inferenceServing", "llm-d.ai/model", "llm-d.ai/role")
 
 
-@dataclass
 class Report:
     """Problems (fatal) and warnings (printed, not fatal) found while building the model."""
 
-    problems: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
+    __slots__ = ("problems", "warnings")
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
 
     def error(self, path: str, message: str) -> None:
-        self.problems.append(Problem(path, message))
+        problem = Problem(path, message)
+        if problem not in self.problems:  # a shared key checked for each role: report once
+            self.problems.append(problem)
 
     def warn(self, path: str, message: str) -> None:
         self.warnings.append(Problem(path, message))
 
 
-@dataclass(frozen=True)
-class Validated:
+class Validated(NamedTuple):
     """A release's model, with the warnings its values produced."""
 
     model: ModelService
     warnings: tuple[Problem, ...]
+
+
+def _short(text: str, limit: int = 80) -> str:
+    """A value quoted in a message, cut short: a message must stay readable."""
+    return (
+        repr(text)
+        if len(text) <= limit
+        else repr(text[: limit - 20] + "...") + f" ({len(text)} chars)"
+    )
 
 
 def parse_uri(uri: str, report: Report, path: str = "modelArtifacts.uri") -> ModelURI:
@@ -107,22 +118,24 @@ def parse_uri(uri: str, report: Report, path: str = "modelArtifacts.uri") -> Mod
     )
     scheme, sep, rest = uri.partition("://")
     if not sep:
-        report.error(path, f"{uri!r} is not a model URI; expected {allowed}")
+        report.error(path, f"{_short(uri)} is not a model URI; expected {allowed}")
         return ModelURI("hf", uri, repo=uri)
     if scheme == "hf":
         if not rest or rest.startswith("/") or rest.endswith("/"):
-            report.error(path, f"{uri!r}: hf:// needs a model name, as in hf://facebook/opt-125m")
+            report.error(
+                path, f"{_short(uri)}: hf:// needs a model name, as in hf://facebook/opt-125m"
+            )
         return ModelURI("hf", uri, repo=rest)
     if scheme == "pvc":
         claim, _, sub = rest.partition("/")
         if not claim:
             report.error(
-                path, f"{uri!r}: pvc:// needs a claim name, as in pvc://CLAIM/path/to/model"
+                path, f"{_short(uri)}: pvc:// needs a claim name, as in pvc://CLAIM/path/to/model"
             )
         elif not DNS1123_SUBDOMAIN.match(claim) or len(claim) > 253:
             report.error(
                 path,
-                f"{uri!r}: {claim!r} is not a valid PersistentVolumeClaim name "
+                f"{_short(uri)}: {_short(claim)} is not a valid PersistentVolumeClaim name "
                 "(lower-case letters, digits, '-' and '.')",
             )
         return ModelURI("pvc", uri, claim=claim, path=sub.strip("/"))
@@ -132,27 +145,32 @@ def parse_uri(uri: str, report: Report, path: str = "modelArtifacts.uri") -> Mod
         if not claim:
             report.error(
                 path,
-                f"{uri!r}: pvc+hf:// needs a claim name, as in pvc+hf://CLAIM/CACHE/PATH/ORG/MODEL",
+                f"{_short(uri)}: pvc+hf:// needs a claim name, as in pvc+hf://CLAIM/CACHE/PATH/ORG/MODEL",
             )
         elif len(segments) < 3:
             report.error(
                 path,
-                f"{uri!r}: pvc+hf:// needs the hub cache path and the model after "
+                f"{_short(uri)}: pvc+hf:// needs the hub cache path and the model after "
                 "the claim: pvc+hf://CLAIM/CACHE/PATH/ORG/MODEL (at least three "
                 f"segments after the claim, got {len(segments)})",
             )
         elif not DNS1123_SUBDOMAIN.match(claim):
-            report.error(path, f"{uri!r}: {claim!r} is not a valid PersistentVolumeClaim name")
+            report.error(
+                path, f"{_short(uri)}: {_short(claim)} is not a valid PersistentVolumeClaim name"
+            )
         return ModelURI(
             "pvc+hf", uri, claim=claim, repo="/".join(segments[-2:]), path="/".join(segments[:-2])
         )
     if scheme == "oci":
         if not rest or rest.startswith("/"):
             report.error(
-                path, f"{uri!r}: oci:// needs an image reference, as in oci://quay.io/org/model:tag"
+                path,
+                f"{_short(uri)}: oci:// needs an image reference, as in oci://quay.io/org/model:tag",
             )
         return ModelURI("oci", uri, reference=rest)
-    report.error(path, f"unsupported scheme {scheme + '://'!r} in {uri!r}; expected {allowed}")
+    report.error(
+        path, f"unsupported scheme {_short(scheme + '://')} in {_short(uri)}; expected {allowed}"
+    )
     return ModelURI(scheme, uri)
 
 

@@ -8,16 +8,18 @@ default key. Lists are never merged element-wise in either step.
 from __future__ import annotations
 
 import copy
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
-from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from modelservice.errors import Problem, ValuesError
 from modelservice.values.yamlfile import check_size, load_yaml
+
+#: The chart's values.yaml, shipped in the package (read directly: importlib.resources and
+#: pathlib would add milliseconds to every CLI start).
+DEFAULTS_FILE = os.path.join(os.path.dirname(__file__), "defaults.yaml")
 
 
 def merge_user(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
@@ -72,7 +74,8 @@ def strip_nulls(value: Any) -> Any:
 
 @lru_cache(maxsize=1)
 def _defaults() -> dict[str, Any]:
-    data = resources.files("modelservice.values").joinpath("defaults.yaml").read_bytes()
+    with open(DEFAULTS_FILE, "rb") as f:
+        data = f.read()
     return load_yaml(data, "<built-in defaults>")
 
 
@@ -83,11 +86,11 @@ def default_values() -> dict[str, Any]:
 
 def default_values_text() -> str:
     """The built-in defaults file, comments included."""
-    return resources.files("modelservice.values").joinpath("defaults.yaml").read_text("utf-8")
+    with open(DEFAULTS_FILE, encoding="utf-8") as f:
+        return f.read()
 
 
-@dataclass(frozen=True)
-class Layer:
+class Layer(NamedTuple):
     """One user source, kept so that errors can say where a value came from."""
 
     source: str
@@ -97,13 +100,12 @@ class Layer:
     """The file's text, for finding line numbers on the error path."""
 
 
-@dataclass(frozen=True)
-class Values:
+class Values(NamedTuple):
     """The values of one release: what the user gave, and the result over the defaults."""
 
     merged: dict[str, Any]
     user: dict[str, Any]
-    layers: tuple[Layer, ...] = field(default=(), compare=False)
+    layers: tuple[Layer, ...] = ()
 
     def locate(self, path: str) -> tuple[str | None, int | None]:
         """Which user source last set ``path`` (and the line, for files); error path only."""
@@ -126,7 +128,8 @@ def _read_file(path: str, stdin_used: list[bool]) -> tuple[str, bytes]:
         stdin_used[0] = True
         return "<stdin>", sys.stdin.buffer.read()
     try:
-        return path, Path(path).read_bytes()
+        with open(path, "rb") as f:
+            return path, f.read()
     except FileNotFoundError:
         raise ValuesError(Problem("", "file not found", path)) from None
     except IsADirectoryError:
@@ -136,7 +139,7 @@ def _read_file(path: str, stdin_used: list[bool]) -> tuple[str, bytes]:
 
 
 def load_values(
-    files: Iterable[str | Path] = (),
+    files: Iterable[str | os.PathLike[str]] = (),
     sets: Iterable[str] = (),
     *,
     set_strings: Iterable[str] = (),
@@ -158,6 +161,7 @@ def load_values(
     layers: list[Layer] = []
     user: dict[str, Any] = {}
     for extra in user_values:
+        check_size(extra, "<api values>")
         user = merge_user(user, extra)
         layers.append(Layer("<api values>", extra))
     stdin_used = [False]
@@ -175,7 +179,8 @@ def load_values(
         if read_file is not None:
             return read_file(path)
         try:
-            return Path(path).read_text("utf-8")
+            with open(path, encoding="utf-8") as f:
+                return f.read()
         except (OSError, UnicodeDecodeError) as exc:
             raise ValuesError(Problem("", f"--set-file cannot read {path}: {exc}")) from None
 

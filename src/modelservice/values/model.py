@@ -1,14 +1,15 @@
 """The typed, immutable model of one release, built from validated values.
 
-The renderer reads only this model, never raw dicts, so that every default and every
+The classes are NamedTuples rather than dataclasses because they are created at every CLI
+start, where frozen dataclasses cost several milliseconds each. The renderer reads only this
+model, never raw dicts, so that every default and every
 derived number (GPUs per pod, LeaderWorkerSet size, the served model name) is decided in one
 place. Kubernetes sub-objects that the values pass through stay plain mappings.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 CHART_NAME = "llm-d-modelservice"
 CHART_VERSION = "0.0.9"
@@ -17,8 +18,7 @@ APP_VERSION = "0.0.1"
 Obj = dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class ModelURI:
+class ModelURI(NamedTuple):
     """A parsed ``modelArtifacts.uri``."""
 
     scheme: str
@@ -35,8 +35,7 @@ class ModelURI:
     """``oci``: the image reference."""
 
 
-@dataclass(frozen=True, slots=True)
-class Parallelism:
+class Parallelism(NamedTuple):
     tensor: int = 1
     data: int = 1
     data_local: int = 1
@@ -51,8 +50,7 @@ class Parallelism:
         return self.tensor * self.data_local
 
 
-@dataclass(frozen=True, slots=True)
-class Container:
+class Container(NamedTuple):
     name: str
     image: str
     model_command: str
@@ -70,8 +68,7 @@ class Container:
     the order the renderer emits them."""
 
 
-@dataclass(frozen=True, slots=True)
-class Role:
+class Role(NamedTuple):
     name: str
     """``decode`` or ``prefill``."""
     create: bool
@@ -100,8 +97,7 @@ class Role:
     """``{port, path, interval, labels, annotations}`` when a PodMonitor is wanted."""
 
 
-@dataclass(frozen=True, slots=True)
-class Proxy:
+class Proxy(NamedTuple):
     image: str | None
     target_port: int
     debug_level: int
@@ -114,8 +110,7 @@ class Proxy:
     extra_args: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Epp:
+class Epp(NamedTuple):
     create: bool
     image: str | None
     replicas: int
@@ -136,8 +131,7 @@ class Epp:
     extra_args: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Routing:
+class Routing(NamedTuple):
     model_name: str | None
     service_port: int
     proxy: Proxy
@@ -159,8 +153,7 @@ class Routing:
     model_criticality: str = "Critical"
 
 
-@dataclass(frozen=True, slots=True)
-class ModelService:
+class ModelService(NamedTuple):
     """Everything the renderer needs to know about one release."""
 
     release: str

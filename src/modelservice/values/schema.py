@@ -15,7 +15,6 @@ them in full, and new Kubernetes fields must not be refused here.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator
 from functools import lru_cache
@@ -636,6 +635,8 @@ def join_path(path: str, key: str | int) -> str:
 
 def suggest(word: str, choices: list[str]) -> str | None:
     """The closest allowed word, for "did you mean" hints."""
+    import difflib
+
     lowered = {c.lower(): c for c in choices}
     if word.lower() in lowered:
         return lowered[word.lower()]

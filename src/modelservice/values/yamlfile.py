@@ -13,8 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import yaml
-
+from modelservice._yaml import yaml
 from modelservice.errors import Problem, ValuesError
 
 try:  # libyaml is present in PyYAML's wheels; the pure-Python loader is a slow fallback.
@@ -122,10 +121,11 @@ def check_size(doc: Any, source: str) -> None:
     walk is linear in the distinct nodes even for an exponential expansion.
     """
     sizes: dict[int, int] = {}
+    top = ""  # the top-level key being walked, to name in a nesting error
 
     def size(node: Any, depth: int) -> int:
         if depth > MAX_DEPTH:
-            raise ValuesError(Problem("", f"nesting deeper than {MAX_DEPTH} levels", source))
+            raise ValuesError(Problem(top, f"nesting deeper than {MAX_DEPTH} levels", source))
         if isinstance(node, dict):
             children: Any = node.values()
         elif isinstance(node, list):
@@ -150,7 +150,15 @@ def check_size(doc: Any, source: str) -> None:
         sizes[id(node)] = total
         return total
 
-    size(doc, 0)
+    if isinstance(doc, dict):
+        total = 1
+        for key, value in doc.items():
+            top = str(key)
+            total += size(value, 1)
+        if total > MAX_EXPANDED_NODES:  # pragma: no cover - caught per subtree first
+            raise ValuesError(Problem("", "the document is too large", source))
+    else:
+        size(doc, 0)
 
 
 def load_yaml(data: bytes | str, source: str) -> dict[str, Any]:

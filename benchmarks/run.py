@@ -1,0 +1,113 @@
+"""Run every benchmark of modelservice and print the figures against their budgets.
+
+Usage::
+
+    .venv/bin/python benchmarks/run.py            # full run, well under 2 minutes
+    .venv/bin/python benchmarks/run.py --quick    # about 15 s
+    .venv/bin/python benchmarks/run.py --json bench.json
+
+The figures are measurements, not tests: the exit status is 0 even when a figure is over
+its budget, and non-zero only when a benchmark crashes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import CONSOLE_SCRIPT, FACEBOOK_VALUES, PYTHON, Figure, fmt_value
+
+
+def _table(figures: list[Figure]) -> None:
+    print("\n== Summary ==")
+    rows = [
+        (
+            f.name,
+            fmt_value(f.value, f.unit),
+            "-"
+            if f.budget is None
+            else ("≥ " if f.higher_is_better else "≤ ") + fmt_value(f.budget, f.unit),
+            "-" if f.ratio is None else f"{f.ratio:.2f}",
+            f.status,
+            f.note,
+        )
+        for f in figures
+    ]
+    head = ("figure", "measured", "budget", "ratio", "status", "note")
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    line = "  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True))
+    print(line)
+    print("-" * len(line))
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="a short run (about 15 s)")
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
+    parser.add_argument("--runs", type=int, help="process runs per variant (default 30)")
+    args = parser.parse_args(argv)
+
+    if args.quick:
+        runs, warmup, importtime_runs, rss_runs, seconds, scale_seconds = 10, 1, 2, 2, 0.6, 0.4
+    else:
+        runs, warmup, importtime_runs, rss_runs, seconds, scale_seconds = 30, 3, 5, 5, 2.0, 1.0
+    if args.runs:
+        runs = args.runs
+
+    for needed in (FACEBOOK_VALUES, Path(CONSOLE_SCRIPT), Path(PYTHON)):
+        if not needed.exists():
+            print(f"missing: {needed}", file=sys.stderr)
+            return 2
+
+    # Imported here so that a broken install is reported by the check above first.
+    from bench_inprocess import bench_scaling, bench_throughput
+    from bench_process import bench_rss, bench_wall
+
+    print(
+        f"modelservice benchmarks{' (quick)' if args.quick else ''}: "
+        f"Python {platform.python_version()} on {platform.machine()}, "
+        f"interpreter {PYTHON}"
+    )
+    cpus = os.cpu_count() or 1
+    load1 = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    print(f"{cpus} CPUs, load average {load1:.2f}")
+    if load1 > cpus:
+        print("note: the machine is busy (load > CPUs); wall times will be inflated")
+    t0 = time.perf_counter()
+    figures: list[Figure] = []
+    figures += bench_wall(runs, warmup, importtime_runs)
+    figures += bench_throughput(seconds)
+    figures += bench_scaling(scale_seconds)
+    figures += bench_rss(rss_runs)
+    elapsed = time.perf_counter() - t0
+
+    _table(figures)
+    over = [f.name for f in figures if f.status == "OVER"]
+    print(f"\n{len(figures)} figures, {len(over)} over budget; benchmarks took {elapsed:.1f} s")
+
+    if args.json:
+        payload = {
+            "quick": args.quick,
+            "python": platform.python_version(),
+            "machine": platform.machine(),
+            "cpus": cpus,
+            "load_average_1m": load1,
+            "elapsed_s": elapsed,
+            "figures": [f.as_json() for f in figures],
+        }
+        Path(args.json).write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        print(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
