@@ -21,20 +21,27 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from modelservice._api import Rendered, render, render_release, validate_values
+    from modelservice.cluster.client import Cluster, ClusterError
+    from modelservice.cluster.release import Release, ReleaseError, list_releases
     from modelservice.values.checks import Validated
     from modelservice.values.layering import Values, load_values
     from modelservice.values.model import ModelService
 
 __all__ = [
+    "Cluster",
+    "ClusterError",
     "ModelService",
     "ModelServiceError",
     "Problem",
+    "Release",
+    "ReleaseError",
     "Rendered",
     "SetSyntaxError",
     "Validated",
     "Values",
     "ValuesError",
     "__version__",
+    "list_releases",
     "load_values",
     "render",
     "render_release",
@@ -50,6 +57,11 @@ _LAZY = {
     "Rendered": "modelservice._api",
     "Validated": "modelservice.values.checks",
     "ModelService": "modelservice.values.model",
+    "Cluster": "modelservice.cluster.client",
+    "ClusterError": "modelservice.cluster.client",
+    "Release": "modelservice.cluster.release",
+    "ReleaseError": "modelservice.cluster.release",
+    "list_releases": "modelservice.cluster.release",
 }
 
 

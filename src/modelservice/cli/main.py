@@ -10,9 +10,20 @@ from collections.abc import Sequence
 from modelservice.cli.common import EXIT_BUG, EXIT_ERROR, fail
 from modelservice.errors import ModelServiceError
 
+#: Which module defines each command; only the needed module is imported at start-up.
+COMMAND_MODULES = {
+    **dict.fromkeys(("template", "validate", "values", "schema", "version"), "render_cmds"),
+    **dict.fromkeys(
+        ("install", "upgrade", "diff", "status", "list", "history", "rollback", "uninstall"),
+        "cluster_cmds",
+    ),
+}
 
-def build_parser() -> argparse.ArgumentParser:
-    from modelservice.cli import render_cmds
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser; given ``argv``, only the module of the command being run is
+    imported (every module when the command is unknown or help is asked for)."""
+    import importlib
 
     parser = argparse.ArgumentParser(
         prog="modelservice",
@@ -22,12 +33,18 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run 'modelservice COMMAND --help' for a command's options and examples.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    render_cmds.register(sub)
+    first = next((a for a in argv or () if not a.startswith("-")), None)
+    wanted = COMMAND_MODULES.get(first or "")
+    for module in dict.fromkeys(COMMAND_MODULES.values()):
+        if wanted is None or module == wanted:
+            importlib.import_module(f"modelservice.cli.{module}").register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         code: int = args.func(args)

@@ -1,0 +1,460 @@
+"""Commands that act on a cluster: install, upgrade, diff, status, list, history,
+rollback, uninstall. Thin shells over :class:`modelservice.Release`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+from modelservice.cli.common import EXIT_OK, add_value_flags, dedent, load, print_warnings
+
+if TYPE_CHECKING:
+    from modelservice.cluster.release import Release
+    from modelservice.cluster.wait import Readiness
+
+EXIT_DIFF = 2
+
+
+def _duration(text: str) -> float:
+    """``300``, ``300s``, ``5m``, ``1h30m`` → seconds."""
+    import re
+
+    text = text.strip()
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return float(text)
+    parts = re.findall(r"(\d+(?:\.\d+)?)(h|m|s|ms)", text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise argparse.ArgumentTypeError(f"invalid duration {text!r} (use e.g. 300s, 5m, 1h)")
+    scale = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+    return sum(float(n) * scale[u] for n, u in parts)
+
+
+def _cluster_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("cluster")
+    g.add_argument("-n", "--namespace", help="namespace of the release (default: the context's)")
+    g.add_argument("--kube-context", metavar="NAME", help="kubeconfig context to use")
+    g.add_argument(
+        "--kubeconfig",
+        metavar="FILE",
+        help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)",
+    )
+
+
+def _apply_flags(p: argparse.ArgumentParser, *, upgrade: bool) -> None:
+    g = p.add_argument_group("apply")
+    g.add_argument(
+        "--create-namespace", action="store_true", help="create the namespace if missing"
+    )
+    g.add_argument(
+        "--dry-run",
+        choices=["server"],
+        help="server: the API server validates every object, nothing is stored",
+    )
+    g.add_argument(
+        "--wait",
+        action="store_true",
+        help="wait until every workload is ready (live progress on a terminal)",
+    )
+    g.add_argument(
+        "--timeout",
+        type=_duration,
+        default=300.0,
+        metavar="DURATION",
+        help="how long --wait (and a stale lock) may take (default 300s)",
+    )
+    g.add_argument(
+        "--atomic",
+        action="store_true",
+        help="on failure, roll back (upgrade) or remove the release (install); implies --wait",
+    )
+    g.add_argument(
+        "--no-force-conflicts",
+        dest="force_conflicts",
+        action="store_false",
+        help="refuse to take over fields another field manager owns (default: take "
+        "them over, so the release's values win)",
+    )
+    if upgrade:
+        g.add_argument("--install", action="store_true", help="install the release if missing")
+        g.add_argument(
+            "--force",
+            action="store_true",
+            help="take over a stale lock (a pending "
+            "revision older than --timeout, e.g. from a killed process)",
+        )
+        g.add_argument(
+            "--history-max",
+            type=int,
+            default=10,
+            metavar="N",
+            help="revisions to keep (default 10; 0 keeps all)",
+        )
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    fmt = argparse.RawDescriptionHelpFormatter
+
+    p = sub.add_parser(
+        "install",
+        formatter_class=fmt,
+        help="install a release on the cluster",
+        description=dedent("""\
+        Render the release and server-side apply every object, recording the revision the
+        way Helm does (helm list / history / uninstall work on it).
+
+        examples:
+          modelservice install sim -n llm-d -f examples/simulator.yaml --create-namespace --wait
+          modelservice install llama -f values.yaml --dry-run=server
+        """),
+    )
+    p.add_argument("release", metavar="RELEASE")
+    _cluster_flags(p)
+    add_value_flags(p)
+    _apply_flags(p, upgrade=False)
+    p.set_defaults(func=cmd_install)
+
+    p = sub.add_parser(
+        "upgrade",
+        formatter_class=fmt,
+        help="upgrade a release to new values",
+        description=dedent("""\
+        Render the new values, apply every object, prune objects the new revision no longer
+        renders (unless annotated helm.sh/resource-policy: keep), and mark the previous
+        revision superseded. A second concurrent upgrade is refused.
+
+        examples:
+          modelservice upgrade sim -n llm-d -f examples/simulator.yaml --set decode.replicas=3
+          modelservice upgrade sim -n llm-d -f values.yaml --install --atomic --timeout 10m
+        """),
+    )
+    p.add_argument("release", metavar="RELEASE")
+    _cluster_flags(p)
+    add_value_flags(p)
+    _apply_flags(p, upgrade=True)
+    p.set_defaults(func=cmd_upgrade)
+
+    p = sub.add_parser(
+        "diff",
+        formatter_class=fmt,
+        help="show what an upgrade would change",
+        description=dedent("""\
+        Compare the live objects with a server-side dry run of the new values, per object,
+        as a unified diff (server-owned fields left out). Exit status 0 when nothing would
+        change, 2 when something would, 1 on error.
+
+        example:
+          modelservice diff sim -n llm-d -f examples/simulator.yaml --set decode.replicas=3
+        """),
+    )
+    p.add_argument("release", metavar="RELEASE")
+    _cluster_flags(p)
+    add_value_flags(p)
+    p.set_defaults(func=cmd_diff)
+
+    p = sub.add_parser(
+        "status",
+        formatter_class=fmt,
+        help="show a release's revision and readiness",
+        description="Show the revision, its status, and every object with its "
+        "readiness (pods ready/desired, restarts, why a pod is pending).\n\n"
+        "example:\n  modelservice status sim -n llm-d",
+    )
+    p.add_argument("release", metavar="RELEASE")
+    _cluster_flags(p)
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser(
+        "list",
+        formatter_class=fmt,
+        help="list releases (ours and Helm's)",
+        description="List the releases in a namespace, or in all with -A.\n\n"
+        "examples:\n  modelservice list -n llm-d\n  modelservice list -A",
+    )
+    _cluster_flags(p)
+    p.add_argument("-A", "--all-namespaces", action="store_true", help="list in all namespaces")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser(
+        "history",
+        formatter_class=fmt,
+        help="list a release's revisions",
+        description="List every stored revision of a release.\n\nexample:\n"
+        "  modelservice history sim -n llm-d",
+    )
+    p.add_argument("release", metavar="RELEASE")
+    _cluster_flags(p)
+    p.set_defaults(func=cmd_history)
+
+    p = sub.add_parser(
+        "rollback",
+        formatter_class=fmt,
+        help="roll a release back to a revision",
+        description="Re-apply an earlier revision as a new revision (default: "
+        "the previous one).\n\nexamples:\n  modelservice rollback sim -n llm-d\n"
+        "  modelservice rollback sim 1 -n llm-d --wait",
+    )
+    p.add_argument("release", metavar="RELEASE")
+    p.add_argument("revision", metavar="REVISION", type=int, nargs="?")
+    _cluster_flags(p)
+    p.add_argument("--wait", action="store_true", help="wait until ready")
+    p.add_argument("--timeout", type=_duration, default=300.0, metavar="DURATION")
+    p.add_argument("--force", action="store_true", help="take over a stale lock")
+    p.set_defaults(func=cmd_rollback)
+
+    p = sub.add_parser(
+        "uninstall",
+        formatter_class=fmt,
+        help="remove a release",
+        description="Delete the release's objects in reverse install order, "
+        "then its records.\n\nexample:\n  modelservice uninstall sim -n llm-d "
+        "--wait",
+    )
+    p.add_argument("release", metavar="RELEASE")
+    _cluster_flags(p)
+    p.add_argument("--wait", action="store_true", help="wait until every object is gone")
+    p.add_argument("--timeout", type=_duration, default=300.0, metavar="DURATION")
+    p.add_argument(
+        "--keep-history", action="store_true", help="keep the records, marked uninstalled"
+    )
+    p.set_defaults(func=cmd_uninstall)
+
+
+def _release(args: argparse.Namespace) -> Release:
+    from modelservice.cluster.release import Release
+
+    return Release(
+        args.release,
+        namespace=args.namespace,
+        kubeconfig=args.kubeconfig,
+        context=args.kube_context,
+    )
+
+
+class _Progress:
+    """Live progress while waiting: a table redrawn in place on a terminal, one line per
+    change otherwise (CI logs stay readable)."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.start = time.monotonic()
+        self._last: dict[str, str] = {}
+        self._live: Any = None
+
+    def __call__(self, states: list[Readiness]) -> None:
+        if self.tty:
+            self._draw(states)
+            return
+        for s in states:
+            line = f"{s.kind}/{s.name}: {s.progress}{' (ready)' if s.ready else ''}"
+            key = f"{s.kind}/{s.name}"
+            if self._last.get(key) != line:
+                self._last[key] = line
+                print(
+                    f"[{time.monotonic() - self.start:5.0f}s] {line}", file=sys.stderr, flush=True
+                )
+
+    def _draw(self, states: list[Readiness]) -> None:
+        from rich.console import Console
+        from rich.live import Live
+        from rich.table import Table
+
+        table = Table(title=f"waiting ({time.monotonic() - self.start:.0f}s)", expand=False)
+        for col in ("object", "progress", "ready"):
+            table.add_column(col)
+        for s in states:
+            table.add_row(
+                f"{s.kind}/{s.name}", s.progress, "[green]yes" if s.ready else "[yellow]no"
+            )
+        if self._live is None:
+            self._live = Live(table, console=Console(stderr=True), transient=False)
+            self._live.start()
+        else:
+            self._live.update(table)
+
+    def close(self) -> None:
+        if self._live is not None:
+            self._live.stop()
+
+
+def _deploy(args: argparse.Namespace, op: str) -> int:
+    values = load(args)
+    rel = _release(args)
+    progress = _Progress()
+    wait = args.wait or args.atomic
+    common: dict[str, Any] = dict(
+        create_namespace=args.create_namespace,
+        dry_run=bool(args.dry_run),
+        wait=wait,
+        timeout=args.timeout,
+        atomic=args.atomic,
+        force_conflicts=args.force_conflicts,
+        progress=progress,
+    )
+    from modelservice._api import render_release
+
+    print_warnings(render_release(values, release=args.release, namespace=rel.namespace).warnings)
+    started = time.monotonic()
+    try:
+        if op == "install":
+            record = rel.install(values, **common)
+        else:
+            record = rel.upgrade(
+                values,
+                install=args.install,
+                force=args.force,
+                history_max=args.history_max,
+                **common,
+            )
+    finally:
+        progress.close()
+    took = time.monotonic() - started
+    if args.dry_run:
+        n = record.manifest.count("\n---\n") + 1
+        print(
+            f"dry run: the API server accepted all {n} objects of release {args.release!r}; "
+            "nothing was stored"
+        )
+        return EXIT_OK
+    print(
+        f"release {args.release!r} revision {record.version} {record.status} in namespace "
+        f"{rel.namespace!r} ({took:.1f}s, {rel.cluster.requests} API requests)"
+    )
+    return EXIT_OK
+
+
+def cmd_install(args: argparse.Namespace) -> int:
+    return _deploy(args, "install")
+
+
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    return _deploy(args, "upgrade")
+
+
+def _color(code: str, text: str) -> str:
+    import os
+
+    if os.environ.get("NO_COLOR") or not sys.stdout.isatty():
+        return text
+    return f"\033[{code}m{text}\033[0m"
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    import difflib
+
+    values = load(args)
+    diffs = _release(args).diff(values)
+    changed = 0
+    for d in diffs:
+        if d.action == "unchanged":
+            continue
+        changed += 1
+        title = f"{d.kind}/{d.name} ({d.action})"
+        print(_color("1", title))
+        for line in difflib.unified_diff(
+            d.before.splitlines(), d.after.splitlines(), "live", "after upgrade", lineterm="", n=3
+        ):
+            if line.startswith("+") and not line.startswith("+++"):
+                line = _color("32", line)
+            elif line.startswith("-") and not line.startswith("---"):
+                line = _color("31", line)
+            elif line.startswith("@@"):
+                line = _color("36", line)
+            print(line)
+    if not changed:
+        print("no changes", file=sys.stderr)
+        return EXIT_OK
+    print(f"{changed} object(s) would change", file=sys.stderr)
+    return EXIT_DIFF
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> None:
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    st = _release(args).status()
+    r = st.record
+    print(
+        f"NAME: {r.name}\nNAMESPACE: {r.namespace}\nREVISION: {r.version}\nSTATUS: {r.status}\n"
+        f"LAST DEPLOYED: {r.last_deployed}\nCHART: {r.chart}\nDESCRIPTION: {r.description}\n"
+    )
+    rows = []
+    for o in st.objects:
+        pods = (
+            f"{o.pods_ready}/{o.pods}"
+            if o.pods or o.readiness.kind in ("Deployment", "LeaderWorkerSet")
+            else ""
+        )
+        detail = o.problem or o.readiness.detail
+        rows.append(
+            [
+                f"{o.readiness.kind}/{o.readiness.name}",
+                "yes" if o.readiness.ready else "no",
+                o.readiness.progress,
+                pods,
+                str(o.restarts) if pods else "",
+                detail,
+            ]
+        )
+    _table(["OBJECT", "READY", "PROGRESS", "PODS", "RESTARTS", "DETAIL"], rows)
+    return EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from modelservice.cluster.client import Cluster
+    from modelservice.cluster.release import list_releases
+
+    cluster = Cluster(
+        kubeconfig=args.kubeconfig, context=args.kube_context, namespace=args.namespace
+    )
+    records = list_releases(
+        cluster, namespace=cluster.namespace, all_namespaces=args.all_namespaces
+    )
+    rows = [
+        [r.name, r.namespace, str(r.version), r.last_deployed, r.status, r.chart, r.app_version]
+        for r in records
+    ]
+    _table(["NAME", "NAMESPACE", "REVISION", "UPDATED", "STATUS", "CHART", "APP VERSION"], rows)
+    return EXIT_OK
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from modelservice.cluster.release import ReleaseError
+
+    records = _release(args).history()
+    if not records:
+        raise ReleaseError(f"release {args.release!r} not found")
+    rows = [
+        [str(r.version), r.last_deployed, r.status, r.chart, r.app_version, r.description]
+        for r in records
+    ]
+    _table(["REVISION", "UPDATED", "STATUS", "CHART", "APP VERSION", "DESCRIPTION"], rows)
+    return EXIT_OK
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    rel = _release(args)
+    progress = _Progress()
+    try:
+        record = rel.rollback(
+            args.revision, wait=args.wait, timeout=args.timeout, force=args.force, progress=progress
+        )
+    finally:
+        progress.close()
+    print(f"release {args.release!r} rolled back: revision {record.version} ({record.description})")
+    return EXIT_OK
+
+
+def cmd_uninstall(args: argparse.Namespace) -> int:
+    gone = _release(args).uninstall(
+        wait=args.wait, timeout=args.timeout, keep_history=args.keep_history
+    )
+    print(f"release {args.release!r} uninstalled ({len(gone)} objects deleted)")
+    return EXIT_OK

@@ -1,0 +1,369 @@
+"""The connection to a cluster: lightkube client, API discovery, and plain-words errors.
+
+Every request the tool makes goes through :class:`Cluster`, which turns the API server's
+answers into :class:`ClusterError` s a user can act on (which CRD to install, which RBAC
+verb is missing, who owns a conflicting field) and counts requests, so that budgets like
+"requests per install" can be measured rather than guessed.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from modelservice.errors import ModelServiceError
+
+#: Helm 4 applies with this field manager; sharing it lets a team switch tools without
+#: server-side apply conflicts.
+FIELD_MANAGER = "helm"
+
+#: What to tell a user whose cluster lacks the CRD a release needs.
+_CRD_HINTS = {
+    "inference.networking.x-k8s.io": "install the Gateway API Inference Extension CRDs (v0.4), "
+    "or set routing.inferencePool.create=false",
+    "inference.networking.k8s.io": "install the Gateway API Inference Extension CRDs (v1), "
+    "or set routing.inferencePool.apiVersion=inference.networking.x-k8s.io/v1alpha2",
+    "gateway.networking.k8s.io": "install the Gateway API CRDs (v1.3), "
+    "or set routing.httpRoute.create=false",
+    "leaderworkerset.x-k8s.io": "install LeaderWorkerSet (sigs.k8s.io/lws), or set multinode=false",
+    "monitoring.coreos.com": "install the prometheus-operator CRDs, "
+    "or set <role>.monitoring.podmonitor.enabled=false",
+}
+_CRD_OPTION = {
+    ("inference.networking.x-k8s.io", "InferenceModel"): "routing.inferenceModel.create=false",
+}
+
+
+class ClusterError(ModelServiceError):
+    """Something the cluster refused or could not do, in plain words with the fix."""
+
+
+class ConflictError(ClusterError):
+    """Another field manager owns fields this apply would change."""
+
+
+class NotFoundError(ClusterError):
+    """The object (or namespace) does not exist."""
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    api_version: str
+    kind: str
+    plural: str
+    namespaced: bool
+
+    @property
+    def group(self) -> str:
+        return self.api_version.rpartition("/")[0]
+
+
+def _group_version(api_version: str) -> tuple[str, str]:
+    group, _, version = api_version.rpartition("/")
+    return group, version
+
+
+class Cluster:
+    """One cluster connection (a kubeconfig context) and a default namespace."""
+
+    def __init__(
+        self,
+        *,
+        kubeconfig: str | os.PathLike[str] | None = None,
+        context: str | None = None,
+        namespace: str | None = None,
+        field_manager: str = FIELD_MANAGER,
+        timeout: float = 30.0,
+    ) -> None:
+        import lightkube
+        from lightkube.config.client_adapter import httpx  # type: ignore[attr-defined]
+        from lightkube.config.kubeconfig import KubeConfig
+
+        try:
+            if kubeconfig is not None:
+                config = KubeConfig.from_file(Path(kubeconfig))
+            else:
+                config = KubeConfig.from_env()
+            single = config.get(context_name=context)
+        except FileNotFoundError:
+            raise ClusterError(f"kubeconfig {kubeconfig} not found") from None
+        except Exception as exc:  # lightkube raises ConfigError and plain errors alike
+            where = (
+                f"kubeconfig {kubeconfig}"
+                if kubeconfig
+                else "the kubeconfig ($KUBECONFIG or ~/.kube/config)"
+            )
+            raise ClusterError(f"cannot use {where}: {exc}") from None
+        if single is None:
+            raise ClusterError(f"context {context!r} not found in the kubeconfig")
+        self.server = single.cluster.server
+        self.namespace = namespace or single.namespace or "default"
+        self.field_manager = field_manager
+        self.client = lightkube.Client(
+            single,
+            namespace=self.namespace,
+            field_manager=field_manager,
+            timeout=httpx.Timeout(timeout),
+        )
+        self._config = single
+        self._types: dict[tuple[str, str], ResourceType] = {}
+        self._classes: dict[tuple[str, str], Any] = {}
+        self._served: dict[str, dict[str, ResourceType] | None] = {}
+        self.requests = 0
+        """API requests made through this connection (watch streams count once)."""
+
+    # ------------------------------------------------------------------ discovery
+
+    def _discover(self, api_version: str) -> dict[str, ResourceType] | None:
+        """The kinds served under one group/version, or None when it is not served."""
+        if api_version in self._served:
+            return self._served[api_version]
+        group, version = _group_version(api_version)
+        path = f"/api/{version}" if not group else f"/apis/{group}/{version}"
+        body = self._raw_get(path)
+        found: dict[str, ResourceType] | None = None
+        if body is not None:
+            found = {}
+            for r in body.get("resources", []):
+                if "/" in r["name"]:
+                    continue  # subresources
+                found[r["kind"]] = ResourceType(api_version, r["kind"], r["name"], r["namespaced"])
+        self._served[api_version] = found
+        return found
+
+    def _raw_get(self, path: str) -> dict[str, Any] | None:
+        from lightkube.config.client_adapter import Client as adapter
+        from lightkube.config.client_adapter import ConnectionParams
+
+        http = getattr(self, "_http", None)
+        if http is None:
+            http = self._http = adapter(self._config, ConnectionParams())
+        self.requests += 1
+        try:
+            resp = http.get(path)
+        except Exception as exc:
+            raise self._unreachable(exc) from None
+        if resp.status_code == 404:
+            return None
+        if resp.status_code >= 400:
+            raise ClusterError(
+                f"the API server answered {resp.status_code} to GET {path}: {resp.text[:300]}"
+            )
+        result: dict[str, Any] = resp.json()
+        return result
+
+    def resource_type(self, api_version: str, kind: str) -> ResourceType:
+        """How the cluster serves a kind; a clear error when it does not (missing CRD)."""
+        key = (api_version, kind)
+        known = self._types.get(key)
+        if known is not None:
+            return known
+        served = self._discover(api_version)
+        rtype = served.get(kind) if served else None
+        if rtype is None:
+            group = _group_version(api_version)[0]
+            hint = _CRD_HINTS.get(group, "install the CRD that defines it")
+            option = _CRD_OPTION.get((group, kind))
+            if option:
+                hint = f"{hint.split(', or set')[0]}, or set {option}"
+            raise ClusterError(f"{kind} ({api_version}) is not served by this cluster: {hint}")
+        self._types[key] = rtype
+        return rtype
+
+    def resource_class(self, api_version: str, kind: str) -> Any:
+        """A lightkube generic resource class: objects stay plain dicts end to end, so no
+        field is lost to a client model older than the API server."""
+        key = (api_version, kind)
+        cls = self._classes.get(key)
+        if cls is not None:
+            return cls
+        from lightkube.generic_resource import create_global_resource, create_namespaced_resource
+
+        rtype = self.resource_type(api_version, kind)
+        group, version = _group_version(api_version)
+        make = create_namespaced_resource if rtype.namespaced else create_global_resource
+        cls = make(group, version, kind, rtype.plural)
+        self._classes[key] = cls
+        return cls
+
+    # ------------------------------------------------------------------ operations
+
+    def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        from lightkube.core.exceptions import ApiError
+
+        self.requests += 1
+        try:
+            return fn(*args, **kwargs)
+        except ApiError as exc:
+            raise self._api_error(what, exc) from None
+        except ClusterError:
+            raise
+        except Exception as exc:
+            if _is_connection_error(exc):
+                raise self._unreachable(exc) from None
+            raise
+
+    def apply(
+        self, obj: dict[str, Any], *, force: bool = True, dry_run: bool = False
+    ) -> dict[str, Any]:
+        """Server-side apply one object with this connection's field manager."""
+        cls = self.resource_class(obj["apiVersion"], obj["kind"])
+        ns = self._ns(obj)
+        what = f"apply {obj['kind']}/{obj['metadata']['name']}"
+        result = self._call(
+            what,
+            self.client.apply,
+            cls(obj),
+            namespace=ns,
+            force=force,
+            dry_run=dry_run,
+            field_manager=self.field_manager,
+        )
+        return _as_dict(result)
+
+    def get(
+        self, api_version: str, kind: str, name: str, namespace: str | None = None
+    ) -> dict[str, Any] | None:
+        """The live object, or None if it does not exist."""
+        cls = self.resource_class(api_version, kind)
+        ns = (
+            (namespace or self.namespace)
+            if self.resource_type(api_version, kind).namespaced
+            else None
+        )
+        try:
+            return _as_dict(
+                self._call(f"get {kind}/{name}", self.client.get, cls, name, namespace=ns)
+            )
+        except NotFoundError:
+            return None
+
+    def list(
+        self,
+        api_version: str,
+        kind: str,
+        *,
+        namespace: str | None = None,
+        labels: dict[str, str] | None = None,
+        all_namespaces: bool = False,
+    ) -> list[dict[str, Any]]:
+        cls = self.resource_class(api_version, kind)
+        ns: str | None = "*" if all_namespaces else (namespace or self.namespace)
+        if not self.resource_type(api_version, kind).namespaced:
+            ns = None
+        selector: Any = labels
+        items = self._call(
+            f"list {kind}", lambda: list(self.client.list(cls, namespace=ns, labels=selector))
+        )
+        return [_as_dict(i) for i in items]
+
+    def create(self, obj: dict[str, Any]) -> dict[str, Any]:
+        cls = self.resource_class(obj["apiVersion"], obj["kind"])
+        what = f"create {obj['kind']}/{obj['metadata']['name']}"
+        return _as_dict(self._call(what, self.client.create, cls(obj), namespace=self._ns(obj)))
+
+    def replace(self, obj: dict[str, Any]) -> dict[str, Any]:
+        cls = self.resource_class(obj["apiVersion"], obj["kind"])
+        what = f"update {obj['kind']}/{obj['metadata']['name']}"
+        return _as_dict(self._call(what, self.client.replace, cls(obj), namespace=self._ns(obj)))
+
+    def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> bool:
+        """Delete in the background (dependents are garbage-collected); False if absent."""
+        from lightkube.types import CascadeType
+
+        cls = self.resource_class(api_version, kind)
+        ns = (
+            (namespace or self.namespace)
+            if self.resource_type(api_version, kind).namespaced
+            else None
+        )
+        try:
+            self._call(
+                f"delete {kind}/{name}",
+                self.client.delete,
+                cls,
+                name,
+                namespace=ns,
+                cascade=CascadeType.BACKGROUND,
+            )
+        except NotFoundError:
+            return False
+        return True
+
+    def ensure_namespace(self, name: str, *, create: bool) -> None:
+        if self.get("v1", "Namespace", name) is not None:
+            return
+        if not create:
+            raise NotFoundError(
+                f"namespace {name!r} does not exist: create it, or pass --create-namespace"
+            )
+        self.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+
+    def _ns(self, obj: dict[str, Any]) -> str | None:
+        rtype = self.resource_type(obj["apiVersion"], obj["kind"])
+        if not rtype.namespaced:
+            return None
+        return str(obj.get("metadata", {}).get("namespace") or self.namespace)
+
+    # ------------------------------------------------------------------ errors
+
+    def _unreachable(self, exc: BaseException) -> ClusterError:
+        return ClusterError(
+            f"cannot reach the Kubernetes API server at {self.server}: {exc}. "
+            "Is the cluster running, and are --kubeconfig/--kube-context right?"
+        )
+
+    def _api_error(self, what: str, exc: Any) -> ClusterError:
+        status = exc.status
+        code = getattr(status, "code", None) or 0
+        message = getattr(status, "message", None) or str(exc)
+        reason = getattr(status, "reason", None) or ""
+        if code == 403:
+            return ClusterError(
+                f"forbidden to {what}: {message}. Ask a cluster admin for this "
+                "RBAC permission, or use a context that has it."
+            )
+        if code == 404:
+            if "namespaces" in message and "not found" in message:
+                ns = message.split('"')[1] if '"' in message else self.namespace
+                return NotFoundError(
+                    f"namespace {ns!r} does not exist: create it, or pass --create-namespace"
+                )
+            return NotFoundError(f"cannot {what}: {message}")
+        if code == 409 and reason == "Conflict" and "apply" in what:
+            owners = _conflict_owners(status)
+            return ConflictError(
+                f"cannot {what}: fields are owned by another field manager "
+                f"({owners or message}). Re-run with --force-conflicts to take "
+                "them over, or change them back."
+            )
+        if code == 409:
+            return ClusterError(f"cannot {what}: {message}")
+        if code == 422:
+            return ClusterError(f"the API server rejected {what.split(' ', 1)[-1]}: {message}")
+        return ClusterError(f"cannot {what}: {message} (HTTP {code})")
+
+
+def _conflict_owners(status: Any) -> str:
+    details = getattr(status, "details", None)
+    causes = getattr(details, "causes", None) or []
+    parts = [f"{c.field}: {c.message}" for c in causes if getattr(c, "message", None)]
+    return "; ".join(parts)
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    from lightkube.config.client_adapter import httpx  # type: ignore[attr-defined]
+
+    return isinstance(exc, httpx.TransportError | ConnectionError | OSError)
+
+
+def _as_dict(obj: Any) -> dict[str, Any]:
+    if isinstance(obj, dict):
+        return obj
+    to_dict = getattr(obj, "to_dict", None)
+    if to_dict is not None:
+        result: dict[str, Any] = to_dict()
+        return result
+    return dict(obj)
