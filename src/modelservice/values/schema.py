@@ -16,7 +16,7 @@ them in full, and new Kubernetes fields must not be refused here.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -650,65 +650,151 @@ def _resolve(schema: Schema, root: Schema) -> Schema:
     return schema
 
 
-def iter_schema_problems(
-    value: Any, schema: Schema | None = None, path: str = ""
-) -> Iterator[Problem]:
-    """Every place where ``value`` breaks the schema, with plain-words messages."""
+def iter_schema_problems(value: Any) -> Iterator[Problem]:
+    """Every place where ``value`` breaks the values schema, with plain-words messages."""
+    problems: list[Problem] = []
+    _validator()(value, None, problems)
+    return iter(problems)
+
+
+# The validator is compiled once per process: each schema node becomes a closure, so that
+# checking a document costs one call per value and no dictionary lookups into the schema.
+# Paths are linked (parent, key) pairs turned into text only when a problem is reported.
+
+_Path = tuple[Any, str | int] | None
+_Check = Callable[[Any, _Path, list[Problem]], None]
+
+
+def _path_text(path: _Path) -> str:
+    keys: list[str | int] = []
+    while path is not None:
+        path, key = path
+        keys.append(key)
+    text = ""
+    for key in reversed(keys):
+        text = join_path(text, key)
+    return text
+
+
+_PY_TYPES: dict[str, tuple[type, ...]] = {
+    "object": (dict,),
+    "array": (list,),
+    "string": (str,),
+    "boolean": (bool,),
+    "integer": (int,),
+    "number": (int, float),
+    "null": (type(None),),
+}
+
+
+@lru_cache(maxsize=1)
+def _validator() -> _Check:
     root = values_schema()
-    yield from _walk(value, _resolve(schema or root, root), path, root)
+    compiled: dict[int, _Check] = {}
+
+    def compile_node(schema: Schema) -> _Check:
+        schema = _resolve(schema, root)
+        key = id(schema)
+        if key in compiled:
+            return compiled[key]
+
+        # Placeholder first: recursive definitions refer to themselves.
+        def late(value: Any, path: _Path, out: list[Problem]) -> None:
+            compiled[key](value, path, out)
+
+        compiled[key] = late
+        compiled[key] = check = _compile_node(schema, compile_node)
+        return check
+
+    return compile_node(root)
 
 
-def _walk(value: Any, schema: Schema, path: str, root: Schema) -> Iterator[Problem]:
+def _compile_node(schema: Schema, compile_node: Callable[[Schema], _Check]) -> _Check:
     types = schema.get("type")
-    if types is not None:
-        names = [types] if isinstance(types, str) else types
-        if not any(_TYPE_CHECKS[t](value) for t in names):
-            wanted = " or ".join(_ARTICLE[t] for t in names)
-            yield Problem(path, f"must be {wanted}, got {_describe(value)}")
-            return
+    names = [types] if isinstance(types, str) else list(types or [])
+    py_types = tuple(t for n in names for t in _PY_TYPES[n])
+    bool_ok = "boolean" in names
+    wanted = " or ".join(_ARTICLE[n] for n in names)
     enum = schema.get("enum")
-    if enum is not None and value not in enum:
-        hint = suggest(value, enum) if isinstance(value, str) else None
-        yield Problem(
-            path,
-            f"{value!r} is not allowed; must be one of "
-            f"{', '.join(map(str, enum))}" + (f" (did you mean {hint!r}?)" if hint else ""),
-        )
-        return
-    if isinstance(value, str):
-        if len(value) < schema.get("minLength", 0):
-            yield Problem(path, "must not be empty")
-        pattern = schema.get("pattern")
-        if pattern and not re.search(pattern, value):
-            yield Problem(path, f"{value!r} does not match {pattern}")
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        if "minimum" in schema and value < schema["minimum"]:
-            yield Problem(path, f"must be at least {schema['minimum']}, got {value}")
-        if "maximum" in schema and value > schema["maximum"]:
-            yield Problem(path, f"must be at most {schema['maximum']}, got {value}")
-    elif isinstance(value, dict):
-        props: dict[str, Schema] = schema.get("properties", {})
-        for req in schema.get("required", ()):
-            if req not in value:
-                desc = _resolve(props.get(req, {}), root).get("description", "")
-                yield Problem(join_path(path, req), "required" + (f": {desc}" if desc else ""))
-        extra = schema.get("additionalProperties", True)
-        for key, item in value.items():
-            sub = props.get(key)
-            if sub is not None:
-                yield from _walk(item, _resolve(sub, root), join_path(path, key), root)
-            elif extra is False:
-                allowed = sorted(props)
-                hint = suggest(key, allowed)
-                msg = "unknown key" + (f"; did you mean {hint!r}?" if hint else "")
-                yield Problem(join_path(path, key), f"{msg} (allowed here: {', '.join(allowed)})")
-            elif isinstance(extra, dict):
-                yield from _walk(item, _resolve(extra, root), join_path(path, key), root)
-    elif isinstance(value, list):
-        if len(value) < schema.get("minItems", 0):
-            yield Problem(path, f"must have at least {schema['minItems']} item(s)")
-        items = schema.get("items")
-        if items is not None:
-            items = _resolve(items, root)
-            for i, item in enumerate(value):
-                yield from _walk(item, items, join_path(path, i), root)
+    min_len = schema.get("minLength", 0)
+    pattern = re.compile(schema["pattern"]) if "pattern" in schema else None
+    minimum, maximum = schema.get("minimum"), schema.get("maximum")
+    props = {k: compile_node(v) for k, v in schema.get("properties", {}).items()}
+    descs = {k: _resolve_desc(v) for k, v in schema.get("properties", {}).items()}
+    required = tuple(schema.get("required", ()))
+    extra = schema.get("additionalProperties", True)
+    extra_check = compile_node(extra) if isinstance(extra, dict) else None
+    closed = extra is False
+    allowed = sorted(props)
+    items = compile_node(schema["items"]) if "items" in schema else None
+    min_items = schema.get("minItems", 0)
+
+    def check(value: Any, path: _Path, out: list[Problem]) -> None:
+        if py_types and (
+            not isinstance(value, py_types) or (isinstance(value, bool) and not bool_ok)
+        ):
+            out.append(Problem(_path_text(path), f"must be {wanted}, got {_describe(value)}"))
+            return
+        if enum is not None and value not in enum:
+            hint = suggest(value, enum) if isinstance(value, str) else None
+            out.append(
+                Problem(
+                    _path_text(path),
+                    f"{value!r} is not allowed; must be one of {', '.join(map(str, enum))}"
+                    + (f" (did you mean {hint!r}?)" if hint else ""),
+                )
+            )
+            return
+        if isinstance(value, str):
+            if len(value) < min_len:
+                out.append(Problem(_path_text(path), "must not be empty"))
+            if pattern is not None and not pattern.search(value):
+                out.append(
+                    Problem(
+                        _path_text(path), f"{_describe(value)} does not match {pattern.pattern}"
+                    )
+                )
+        elif isinstance(value, dict):
+            for req in required:
+                if req not in value:
+                    desc = descs.get(req, "")
+                    out.append(
+                        Problem(
+                            join_path(_path_text(path), req),
+                            "required" + (f": {desc}" if desc else ""),
+                        )
+                    )
+            for key, item in value.items():
+                sub = props.get(key)
+                if sub is not None:
+                    sub(item, (path, key), out)
+                elif closed:
+                    hint = suggest(key, allowed) if isinstance(key, str) else None
+                    msg = "unknown key" + (f"; did you mean {hint!r}?" if hint else "")
+                    out.append(
+                        Problem(
+                            _path_text((path, key)), f"{msg} (allowed here: {', '.join(allowed)})"
+                        )
+                    )
+                elif extra_check is not None:
+                    extra_check(item, (path, key), out)
+        elif isinstance(value, list):
+            if len(value) < min_items:
+                out.append(Problem(_path_text(path), f"must have at least {min_items} item(s)"))
+            if items is not None:
+                for i, item in enumerate(value):
+                    items(item, (path, i), out)
+        elif not isinstance(value, bool) and isinstance(value, int | float):
+            if minimum is not None and value < minimum:
+                out.append(Problem(_path_text(path), f"must be at least {minimum}, got {value}"))
+            if maximum is not None and value > maximum:
+                out.append(Problem(_path_text(path), f"must be at most {maximum}, got {value}"))
+
+    return check
+
+
+def _resolve_desc(schema: Schema) -> str:
+    desc = schema.get("description")
+    if desc is None and "$ref" in schema:
+        desc = _resolve(schema, values_schema()).get("description")
+    return str(desc or "")

@@ -80,38 +80,113 @@ _BOOL = {
 }
 
 
-def _construct_bool(loader: Any, node: yaml.ScalarNode) -> bool:
-    return _BOOL[loader.construct_scalar(node).lower()]
+def _to_int(text: str) -> int:
+    t = text.replace("_", "")
+    sign = -1 if t.startswith("-") else 1
+    t = t.lstrip("+-")
+    if t.startswith("0b"):
+        return sign * int(t[2:], 2)
+    if t.startswith("0x"):
+        return sign * int(t[2:], 16)
+    if len(t) > 1 and t.startswith("0"):
+        return sign * int(t, 8)  # YAML 1.1 octal, as go-yaml v2 reads 0777
+    return sign * int(t)
 
 
-def _construct_timestamp(loader: Any, node: yaml.ScalarNode) -> str:
-    # go-yaml v2 keeps an explicitly tagged timestamp as its text when decoding into interface{}.
-    return str(loader.construct_scalar(node))
+def _to_float(text: str) -> float:
+    t = text.replace("_", "").lower()
+    if t.endswith(".inf"):
+        return float("-inf") if t.startswith("-") else float("inf")
+    if t == ".nan":
+        return float("nan")
+    return float(t)
 
 
-def _construct_mapping(loader: Any, node: yaml.MappingNode) -> dict[str, Any]:
-    # sigs.k8s.io/yaml turns every key into a JSON object key, i.e. a string.
-    loader.flatten_mapping(node)
-    result: dict[str, Any] = {}
+_SCALARS: dict[str, Any] = {
+    "tag:yaml.org,2002:str": str,
+    "tag:yaml.org,2002:null": lambda text: None,
+    "tag:yaml.org,2002:bool": lambda text: _BOOL[text.lower()],
+    "tag:yaml.org,2002:int": _to_int,
+    "tag:yaml.org,2002:float": _to_float,
+    # go-yaml v2 keeps an explicitly tagged timestamp as its text when decoding into
+    # interface{}; implicit timestamps are not resolved at all (see the table above).
+    "tag:yaml.org,2002:timestamp": str,
+}
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+class _ConstructError(Exception):
+    def __init__(self, message: str, node: Any) -> None:
+        super().__init__(message)
+        self.line = node.start_mark.line + 1
+
+
+def _key(value: Any, node: Any) -> str:
+    """sigs.k8s.io/yaml turns every mapping key into a JSON object key, i.e. a string."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, list | dict):
+        raise _ConstructError("a mapping key must be a scalar", node)
+    return str(value)
+
+
+def _construct(node: Any, memo: dict[int, Any]) -> Any:
+    """Build Python values from libyaml's node graph.
+
+    PyYAML's generic constructor costs about as much as the rest of a render; this one
+    knows only the safe YAML types (and merge keys), and keeps aliased nodes shared, so an
+    alias bomb stays small in memory until :func:`check_size` rejects it.
+    """
+    known = memo.get(id(node))
+    if known is not None:
+        return known
+    tag = node.tag
+    if isinstance(node, yaml.ScalarNode):
+        convert = _SCALARS.get(tag)
+        if convert is None:
+            raise _ConstructError(f"unsupported YAML tag {tag!r}", node)
+        try:
+            return convert(node.value)
+        except (KeyError, ValueError):
+            raise _ConstructError(
+                f"{node.value!r} is not a valid {tag.rsplit(':', 1)[-1]}", node
+            ) from None
+    if isinstance(node, yaml.SequenceNode):
+        if tag != _SEQ:
+            raise _ConstructError(f"unsupported YAML tag {tag!r}", node)
+        seq: list[Any] = []
+        memo[id(node)] = seq
+        seq.extend(_construct(child, memo) for child in node.value)
+        return seq
+    if tag != _MAP:
+        raise _ConstructError(f"unsupported YAML tag {tag!r}", node)
+    mapping: dict[str, Any] = {}
+    memo[id(node)] = mapping
+    explicit = []
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if isinstance(key, bool):
-            key = "true" if key else "false"
-        elif key is None:
-            key = "null"
-        elif not isinstance(key, str):
-            if isinstance(key, list | dict):
-                raise yaml.constructor.ConstructorError(
-                    None, None, "a mapping key must be a scalar", key_node.start_mark
-                )
-            key = str(key)
-        result[key] = loader.construct_object(value_node, deep=True)
-    return result
-
-
-_Loader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+        if key_node.tag == _MERGE:
+            # "<<: *base" or "<<: [*a, *b]": earlier sources win, explicit keys win over all.
+            sources = (
+                value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            )
+            for source in reversed(sources):
+                merged = _construct(source, memo)
+                if not isinstance(merged, dict):
+                    raise _ConstructError(
+                        "a merge key (<<) needs a mapping or a list of mappings", source
+                    )
+                mapping.update(merged)
+        else:
+            explicit.append((key_node, value_node))
+    for key_node, value_node in explicit:
+        mapping[_key(_construct(key_node, memo), key_node)] = _construct(value_node, memo)
+    return mapping
 
 
 def check_size(doc: Any, source: str) -> None:
@@ -182,7 +257,9 @@ def load_yaml(data: bytes | str, source: str) -> dict[str, Any]:
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
-        docs = list(yaml.load_all(text, Loader=_Loader))
+        docs = [_construct(node, {}) for node in yaml.compose_all(text, Loader=_Loader)]
+    except _ConstructError as exc:
+        raise ValuesError(Problem("", f"invalid YAML: {exc}", source, exc.line)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
