@@ -341,7 +341,7 @@ class Cluster:
             )
         if code == 409:
             return ClusterError(f"cannot {what}: {message}")
-        if code == 422:
+        if code in (400, 422):
             return ClusterError(f"the API server rejected {what.split(' ', 1)[-1]}: {message}")
         return ClusterError(f"cannot {what}: {message} (HTTP {code})")
 

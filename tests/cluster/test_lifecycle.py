@@ -1,0 +1,310 @@
+"""Release lifecycle against the real API server of testenv/: install, upgrade, prune,
+rollback, diff, drift repair, atomic failure, locking, crash recovery, and Helm interop."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import modelservice
+from modelservice.cluster.records import Record
+
+pytestmark = pytest.mark.cluster
+
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+CASES = SHARED / "conformance" / "cases"
+FACEBOOK = CASES / "example-facebook" / "values.yaml"
+DEFAULTS = CASES / "chart-defaults" / "values.yaml"
+QWEN_LWS = CASES / "example-qwen-lws" / "values.yaml"
+
+
+def cli(kubeconfig: str, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "KUBECONFIG": kubeconfig, "NO_COLOR": "1"}
+    return subprocess.run([sys.executable, "-m", "modelservice.cli.main", *args], env=env,
+                          capture_output=True, text=True, timeout=timeout, check=False)  # fmt: skip
+
+
+def release(cluster: Any, name: str, namespace: str) -> modelservice.Release:
+    return modelservice.Release(name, namespace=namespace, kubeconfig=cluster.kubeconfig)
+
+
+def values(*files: Path, sets: tuple[str, ...] = ()) -> modelservice.Values:
+    return modelservice.load_values(files=list(files), sets=list(sets))
+
+
+def kinds_names(rel: modelservice.Release) -> set[tuple[str, str]]:
+    """(kind, name) of the release's objects that exist on the cluster."""
+    found = set()
+    for kind, api in (("Deployment", "apps/v1"), ("Service", "v1"), ("ServiceAccount", "v1"),
+                      ("Role", "rbac.authorization.k8s.io/v1"),
+                      ("RoleBinding", "rbac.authorization.k8s.io/v1"),
+                      ("HTTPRoute", "gateway.networking.k8s.io/v1"),
+                      ("InferencePool", "inference.networking.x-k8s.io/v1alpha2"),
+                      ("LeaderWorkerSet", "leaderworkerset.x-k8s.io/v1")):  # fmt: skip
+        for obj in rel.cluster.list(api, kind, namespace=rel.namespace):
+            labels = obj["metadata"].get("labels") or {}
+            ann = obj["metadata"].get("annotations") or {}
+            if ann.get("meta.helm.sh/release-name") == rel.name or labels.get("name") == rel.name:
+                found.add((kind, obj["metadata"]["name"]))
+    return found
+
+
+def all_pods_ready(rel: modelservice.Release) -> tuple[int, int]:
+    pods = rel.cluster.list("v1", "Pod", namespace=rel.namespace)
+    ready = sum(
+        1
+        for p in pods
+        if any(c.get("type") == "Ready" and c.get("status") == "True"
+               for c in (p.get("status") or {}).get("conditions") or [])  # fmt: skip
+    )
+    return ready, len(pods)
+
+
+# ---------------------------------------------------------------- install, helm interop
+
+
+@pytest.mark.parametrize("values_file", [DEFAULTS, FACEBOOK], ids=["chart-defaults", "facebook"])
+def test_install_wait_then_helm_sees_and_uninstalls(
+    cluster: Any, namespace: str, values_file: Path, helm: Path
+) -> None:
+    rel = release(cluster, "ms", namespace)
+    started = time.monotonic()
+    rec = rel.install(values(values_file), wait=True, timeout=120)
+    took = time.monotonic() - started
+    assert rec.status == "deployed" and rec.version == 1
+    ready, total = all_pods_ready(rel)
+    assert total >= 3 and ready == total, f"{ready}/{total} pods ready"
+    print(f"\ninstall --wait of {values_file.parent.name}: {took:.1f}s, {rel.cluster.requests} API requests")
+
+    env = {**os.environ, "KUBECONFIG": cluster.kubeconfig}
+    out = subprocess.run([str(helm), "list", "-n", namespace, "-o", "json"], env=env,
+                         capture_output=True, text=True, check=True).stdout  # fmt: skip
+    listed = json.loads(out)
+    assert [(r["name"], r["revision"], r["status"]) for r in listed] == [("ms", "1", "deployed")]
+    assert listed[0]["chart"] == "llm-d-modelservice-0.0.9"
+    hist = json.loads(subprocess.run([str(helm), "history", "ms", "-n", namespace, "-o", "json"],
+                                     env=env, capture_output=True, text=True, check=True).stdout)  # fmt: skip
+    assert [(h["revision"], h["status"]) for h in hist] == [(1, "deployed")]
+
+    assert kinds_names(rel), "objects exist before helm uninstall"
+    subprocess.run([str(helm), "uninstall", "ms", "-n", namespace, "--wait", "--timeout", "120s"],
+                   env=env, capture_output=True, text=True, check=True)  # fmt: skip
+    assert kinds_names(rel) == set()
+    assert rel.history() == []
+
+
+def test_install_request_budget(cluster: Any, namespace: str) -> None:
+    """One apply per object plus the record writes (and a few reads)."""
+    rel = release(cluster, "budget", namespace)
+    objects = modelservice.render(values(FACEBOOK), release="budget", namespace=namespace)
+    rel.cluster.requests = 0
+    rel.install(values(FACEBOOK))
+    requests = rel.cluster.requests
+    print(f"\nAPI requests for install of example-facebook: {requests} for {len(objects)} objects")
+    # applies + record create and 1 update + namespace check + history list + discovery GETs
+    assert requests <= len(objects) + 4 + 8
+
+
+def test_install_refuses_existing_and_missing_namespace(cluster: Any, namespace: str) -> None:
+    rel = release(cluster, "dup", namespace)
+    rel.install(values(DEFAULTS))
+    with pytest.raises(modelservice.ReleaseError, match="already exists"):
+        rel.install(values(DEFAULTS))
+    other = release(cluster, "dup", namespace + "-missing")
+    with pytest.raises(modelservice.ClusterError, match="does not exist.*--create-namespace"):
+        other.install(values(DEFAULTS))
+
+
+def test_dry_run_server_validates_and_stores_nothing(cluster: Any, namespace: str) -> None:
+    proc = cli(cluster.kubeconfig, "install", "dry", "-n", namespace, "-f", str(FACEBOOK),
+               "--dry-run=server")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "nothing was stored" in proc.stdout
+    rel = release(cluster, "dry", namespace)
+    assert rel.history() == [] and kinds_names(rel) == set()
+
+
+# ---------------------------------------------------------------- upgrade, prune, rollback
+
+
+def test_upgrade_prunes_and_rollback_restores(cluster: Any, namespace: str) -> None:
+    rel = release(cluster, "pd", namespace)
+    rel.install(values(FACEBOOK), wait=True, timeout=120)
+    before = kinds_names(rel)
+    assert ("Deployment", "pd-llm-d-modelservice-prefill") in before
+    assert ("HTTPRoute", "pd-llm-d-modelservice") in before
+
+    rel.upgrade(values(FACEBOOK, sets=("prefill.create=false", "routing.httpRoute.create=false")),
+                wait=True, timeout=120)  # fmt: skip
+    after = kinds_names(rel)
+    assert before - after == {("Deployment", "pd-llm-d-modelservice-prefill"),
+                              ("HTTPRoute", "pd-llm-d-modelservice")}  # fmt: skip
+
+    proc = cli(cluster.kubeconfig, "rollback", "pd", "1", "-n", namespace, "--wait")
+    assert proc.returncode == 0, proc.stderr
+    assert kinds_names(rel) == before
+    hist = [(r.version, r.status) for r in rel.history()]
+    assert hist == [(1, "superseded"), (2, "superseded"), (3, "deployed")]
+    proc = cli(cluster.kubeconfig, "history", "pd", "-n", namespace)
+    assert proc.returncode == 0 and "Rollback to 1" in proc.stdout
+
+
+def test_diff_shows_exactly_the_change(cluster: Any, namespace: str) -> None:
+    rel = release(cluster, "df", namespace)
+    rel.install(values(FACEBOOK))
+    started = time.monotonic()
+    same = cli(cluster.kubeconfig, "diff", "df", "-n", namespace, "-f", str(FACEBOOK))
+    print(f"\ndiff (no change) took {time.monotonic() - started:.2f}s as a process")
+    assert same.returncode == 0, same.stdout + same.stderr
+    changed = cli(cluster.kubeconfig, "diff", "df", "-n", namespace, "-f", str(FACEBOOK),
+                  "--set", "decode.replicas=3")  # fmt: skip
+    assert changed.returncode == 2, changed.stderr
+    plus = [line for line in changed.stdout.splitlines() if line.startswith("+") and not line.startswith("+++")]
+    minus = [line for line in changed.stdout.splitlines() if line.startswith("-") and not line.startswith("---")]
+    assert plus == ["+  replicas: 3"] and minus == ["-  replicas: 1"], changed.stdout
+    assert "Deployment/df-llm-d-modelservice-decode (update)" in changed.stdout
+    diffs = {(d.kind, d.name): d.action for d in rel.diff(values(FACEBOOK, sets=("decode.replicas=3",)))}
+    assert [k for k, a in diffs.items() if a != "unchanged"] == [("Deployment", "df-llm-d-modelservice-decode")]
+
+
+def test_status_reports_readiness(cluster: Any, namespace: str) -> None:
+    rel = release(cluster, "st", namespace)
+    rel.install(values(FACEBOOK), wait=True, timeout=120)
+    started = time.monotonic()
+    proc = cli(cluster.kubeconfig, "status", "st", "-n", namespace)
+    print(f"\nstatus took {time.monotonic() - started:.2f}s as a process")
+    assert proc.returncode == 0, proc.stderr
+    assert "STATUS: deployed" in proc.stdout
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("Deployment/st-llm-d-modelservice-decode"))
+    assert " yes " in line and "1/1" in line
+    st = rel.status()
+    assert st.ready and st.record.version == 1
+
+
+def test_multinode_leaderworkersets_become_ready(cluster: Any, namespace: str) -> None:
+    rel = release(cluster, "lws", namespace)
+    rel.install(values(QWEN_LWS), wait=True, timeout=180)
+    lws = rel.cluster.list("leaderworkerset.x-k8s.io/v1", "LeaderWorkerSet", namespace=namespace)
+    assert {o["metadata"]["name"] for o in lws} == {"lws-llm-d-modelservice-decode",
+                                                   "lws-llm-d-modelservice-prefill"}  # fmt: skip
+    ready, total = all_pods_ready(rel)
+    assert total == 2 * 2 + 1 and ready == total  # two groups of 2 pods, and the EPP
+
+
+def test_manual_scale_is_restored_by_upgrade(cluster: Any, namespace: str) -> None:
+    rel = release(cluster, "drift", namespace)
+    rel.install(values(FACEBOOK))
+    name = "drift-llm-d-modelservice-decode"
+    from lightkube.resources.apps_v1 import Deployment
+
+    cluster.client.patch(Deployment, name, {"spec": {"replicas": 4}}, namespace=namespace,
+                         field_manager="kubectl-edit")  # fmt: skip
+    assert rel.cluster.get("apps/v1", "Deployment", name, namespace)["spec"]["replicas"] == 4
+    rel.upgrade(values(FACEBOOK))
+    assert rel.cluster.get("apps/v1", "Deployment", name, namespace)["spec"]["replicas"] == 1
+
+
+# ---------------------------------------------------------------- failures
+
+
+def test_atomic_upgrade_failure_keeps_previous_revision(cluster: Any, namespace: str) -> None:
+    rel = release(cluster, "atom", namespace)
+    rel.install(values(FACEBOOK), wait=True, timeout=120)
+    # 16 GPUs per pod fit no simulated node: the pods stay Pending, the wait times out.
+    bad = values(FACEBOOK, sets=("decode.parallelism.tensor=16",))
+    with pytest.raises(modelservice.ReleaseError, match="timed out.*unschedulable") as err:
+        rel.upgrade(bad, wait=True, timeout=15, atomic=True)
+    assert "rolled back" in str(err.value)
+    hist = [(r.version, r.status) for r in rel.history()]
+    assert hist == [(1, "deployed"), (2, "failed")]
+    dep = rel.cluster.get("apps/v1", "Deployment", "atom-llm-d-modelservice-decode", namespace)
+    limits = dep["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]
+    assert limits["nvidia.com/gpu"] == "1"
+    rel.wait([dep], timeout=60)
+
+
+def test_atomic_upgrade_rejected_object_keeps_previous_revision(cluster: Any, namespace: str) -> None:
+    rel = release(cluster, "rej", namespace)
+    rel.install(values(FACEBOOK))
+    # A label value longer than 63 characters passes our schema but not the API server.
+    proc = cli(cluster.kubeconfig, "upgrade", "rej", "-n", namespace, "-f", str(FACEBOOK),
+               "--set", "prefill.podLabels.team=" + "x" * 70, "--atomic", "--timeout", "30s")  # fmt: skip
+    assert proc.returncode == 1
+    assert "rejected" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    assert "rolled back" in proc.stderr
+    assert [(r.version, r.status) for r in rel.history()] == [(1, "deployed"), (2, "failed")]
+    dep = rel.cluster.get("apps/v1", "Deployment", "rej-llm-d-modelservice-prefill", namespace)
+    assert "team" not in dep["spec"]["template"]["metadata"]["labels"]
+
+
+def test_missing_crd_is_explained(cluster: Any, namespace: str) -> None:
+    rel = release(cluster, "nocrd", namespace)
+    with pytest.raises(modelservice.ClusterError, match="not served by this cluster"):
+        rel.install({"extraObjects": [{"apiVersion": "example.com/v1", "kind": "Widget",
+                                       "metadata": {"name": "w"}}]})  # fmt: skip
+
+
+def test_concurrent_upgrades_one_wins(cluster: Any, namespace: str) -> None:
+    rel = release(cluster, "race", namespace)
+    rel.install(values(FACEBOOK))
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "modelservice.cli.main", "upgrade", "race", "-n", namespace,
+             "-f", str(FACEBOOK), "--set", f"decode.replicas={n}", "--wait", "--timeout", "60s"],
+            env={**os.environ, "KUBECONFIG": cluster.kubeconfig}, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)  # fmt: skip
+        for n in (2, 3)
+    ]
+    results = [(p.wait(timeout=180), p.stderr.read() if p.stderr else "") for p in procs]
+    codes = sorted(code for code, _ in results)
+    assert codes == [0, 1], results
+    loser = next(err for code, err in results if code == 1)
+    assert "another" in loser and "Traceback" not in loser, loser
+    assert [r.status for r in rel.history()] == ["superseded", "failed", "deployed"] or \
+        [r.status for r in rel.history()] == ["superseded", "deployed"]
+
+
+def test_sigkill_mid_install_then_forced_recovery(cluster: Any, namespace: str) -> None:
+    env = {**os.environ, "KUBECONFIG": cluster.kubeconfig}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "modelservice.cli.main", "install", "crash", "-n", namespace,
+         "-f", str(FACEBOOK), "--wait", "--timeout", "120s"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    rel = release(cluster, "crash", namespace)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        hist = rel.history()
+        if hist and hist[-1].status == "pending-install":
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert [r.status for r in rel.history()] == ["pending-install"]
+
+    locked = cli(cluster.kubeconfig, "upgrade", "crash", "-n", namespace, "-f", str(FACEBOOK), "--install")
+    assert locked.returncode == 1 and "locked" in locked.stderr
+    time.sleep(1.5)
+    ok = cli(cluster.kubeconfig, "upgrade", "crash", "-n", namespace, "-f", str(FACEBOOK),
+             "--install", "--force", "--timeout", "1s")  # fmt: skip
+    assert ok.returncode == 0, ok.stderr
+    assert [(r.version, r.status) for r in rel.history()] == [(1, "failed"), (2, "deployed")]
+
+
+def test_records_decode_like_helm(cluster: Any, namespace: str) -> None:
+    rel = release(cluster, "rec", namespace)
+    rel.install(values(DEFAULTS, sets=("decode.replicas=2",)))
+    secret = rel.cluster.get("v1", "Secret", "sh.helm.release.v1.rec.v1", namespace)
+    assert secret is not None and secret["type"] == "helm.sh/release.v1"
+    assert secret["metadata"]["labels"] | {} >= {"name": "rec", "owner": "helm", "status": "deployed",
+                                                "version": "1"}  # fmt: skip
+    rec = Record.from_secret(secret)
+    assert rec is not None and rec.config == {"decode": {"replicas": 2}}
+    assert "kind: Deployment" in rec.manifest
