@@ -229,6 +229,7 @@ def _release(args: argparse.Namespace) -> Release:
         namespace=args.namespace,
         kubeconfig=args.kubeconfig,
         context=args.kube_context,
+        on_warnings=print_warnings,
     )
 
 
@@ -292,9 +293,6 @@ def _deploy(args: argparse.Namespace, op: str) -> int:
         force_conflicts=args.force_conflicts,
         progress=progress,
     )
-    from modelservice._api import render_release
-
-    print_warnings(render_release(values, release=args.release, namespace=rel.namespace).warnings)
     started = time.monotonic()
     try:
         if op == "install":

@@ -33,6 +33,7 @@ from modelservice.cluster.records import (
     secret_name,
 )
 from modelservice.cluster.wait import Readiness, pod_selector, pod_summary, readiness
+from modelservice.errors import Problem
 
 if TYPE_CHECKING:
     from modelservice.values.layering import Values
@@ -124,8 +125,11 @@ class Release:
         kubeconfig: str | None = None,
         context: str | None = None,
         cluster: Cluster | None = None,
+        on_warnings: Callable[[list[Problem]], None] | None = None,
     ) -> None:
         self.name = name
+        self.on_warnings = on_warnings
+        """Called with the values' warnings each time the release is rendered."""
         self.cluster = cluster or Cluster(
             kubeconfig=kubeconfig, context=context, namespace=namespace
         )
@@ -166,15 +170,17 @@ class Release:
 
     def _render(
         self, values: Values | Mapping[str, Any] | None
-    ) -> tuple[list[Obj], dict[str, Any], list[Any]]:
+    ) -> tuple[list[Obj], dict[str, Any]]:
         from modelservice._api import render_release
 
         result = render_release(values, release=self.name, namespace=self.namespace)
+        if self.on_warnings is not None and result.warnings:
+            self.on_warnings(list(result.warnings))
         user = getattr(values, "user", None)
         if user is None:
             user = dict(values) if isinstance(values, Mapping) else {}
         owned = [own(o, self.name, self.namespace) for o in result.objects]
-        return owned, copy.deepcopy(user), list(result.warnings)
+        return owned, copy.deepcopy(user)
 
     @staticmethod
     def _manifest(objects: Sequence[Obj]) -> str:
@@ -301,7 +307,7 @@ class Release:
         progress: ProgressFn | None = None,
     ) -> Record:
         """Install a new release; refuses a name already in use."""
-        objects, user, _ = self._render(values)
+        objects, user = self._render(values)
         if dry_run:
             return self._dry_run(objects, user, create_namespace)
         self.cluster.ensure_namespace(self.namespace, create=create_namespace)
@@ -345,7 +351,7 @@ class Release:
         progress: ProgressFn | None = None,
     ) -> Record:
         """Upgrade to newly rendered values; ``install`` creates a missing release."""
-        objects, user, _ = self._render(values)
+        objects, user = self._render(values)
         if dry_run:
             return self._dry_run(objects, user, create_namespace)
         self.cluster.ensure_namespace(self.namespace, create=create_namespace or install)
@@ -578,7 +584,7 @@ class Release:
         dry-run of the new ones, server-owned fields left out."""
         from modelservice.output.yaml import dump
 
-        objects, _, _ = self._render(values)
+        objects, _ = self._render(values)
         records = self.history()
         current = next((r for r in reversed(records) if r.status == DEPLOYED), None)
         out: list[ObjectDiff] = []
