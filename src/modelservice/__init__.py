@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from modelservice._api import Rendered, render, render_release, validate_values
     from modelservice.cluster.client import Cluster, ClusterError
     from modelservice.cluster.release import Release, ReleaseError, list_releases
+    from modelservice.planning.sweep import SweepResult, sweep
     from modelservice.values.checks import Validated
     from modelservice.values.layering import Values, load_values
     from modelservice.values.model import ModelService
@@ -37,6 +38,7 @@ __all__ = [
     "ReleaseError",
     "Rendered",
     "SetSyntaxError",
+    "SweepResult",
     "Validated",
     "Values",
     "ValuesError",
@@ -45,6 +47,7 @@ __all__ = [
     "load_values",
     "render",
     "render_release",
+    "sweep",
     "validate_values",
 ]
 
@@ -62,6 +65,8 @@ _LAZY = {
     "Release": "modelservice.cluster.release",
     "ReleaseError": "modelservice.cluster.release",
     "list_releases": "modelservice.cluster.release",
+    "sweep": "modelservice.planning.sweep",
+    "SweepResult": "modelservice.planning.sweep",
 }
 
 

@@ -37,6 +37,22 @@ def add_value_flags(p: argparse.ArgumentParser) -> None:
     """The Helm value flags, in the order they are layered."""
     g = p.add_argument_group("values (layered in this order, later wins)")
     g.add_argument(
+        "--preset",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a preset (partial values) laid over the defaults, before -f files; repeat for "
+        "several, in order; 'modelservice presets' lists them",
+    )
+    g.add_argument(
+        "--preset-dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also look for presets (NAME.yaml) in DIR, before the built-in ones; "
+        "$MODELSERVICE_PRESET_DIR adds directories too",
+    )
+    g.add_argument(
         "-f",
         "--values",
         action="append",
@@ -89,7 +105,16 @@ def load(args: argparse.Namespace) -> Values:
         set_strings=args.set_string,
         set_json=args.set_json,
         set_files=args.set_file,
+        presets=getattr(args, "preset", None) or (),
+        preset_dirs=preset_dirs(args),
     )
+
+
+def preset_dirs(args: argparse.Namespace) -> list[str]:
+    """The user's preset directories: --preset-dir flags, then $MODELSERVICE_PRESET_DIR."""
+    from modelservice.presets import env_preset_dirs
+
+    return [*(getattr(args, "preset_dir", None) or ()), *env_preset_dirs()]
 
 
 def print_warnings(warnings: tuple[Problem, ...] | list[Problem]) -> None:

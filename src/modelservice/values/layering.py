@@ -147,12 +147,15 @@ def load_values(
     set_files: Iterable[str] = (),
     user_values: Iterable[dict[str, Any]] = (),
     read_file: Callable[[str], str] | None = None,
+    presets: Iterable[str] = (),
+    preset_dirs: Iterable[str | os.PathLike[str]] = (),
 ) -> Values:
     """Layer values exactly as Helm does and return them, not yet validated.
 
-    Order: defaults ← ``user_values`` dicts (for presets and API callers) ← each file in
-    order (``"-"`` is standard input) ← ``set_json`` ← ``sets`` ← ``set_strings`` ←
-    ``set_files``. Every problem found while reading (unreadable files, bad YAML, bad
+    Order: defaults ← ``presets`` by name, in the order given (searched in ``preset_dirs``
+    first, then among the built-in ones) ← ``user_values`` dicts (for API callers) ← each
+    file in order (``"-"`` is standard input) ← ``set_json`` ← ``sets`` ← ``set_strings``
+    ← ``set_files``. Every problem found while reading (unreadable files, bad YAML, bad
     ``--set`` syntax) is reported together in one :class:`ValuesError`.
     """
     from modelservice.values import setparser
@@ -160,6 +163,16 @@ def load_values(
     problems: list[Problem] = []
     layers: list[Layer] = []
     user: dict[str, Any] = {}
+    presets = list(presets)
+    if presets:
+        from modelservice.presets import resolve
+
+        try:
+            for preset, doc, text in resolve(presets, preset_dirs):
+                user = merge_user(user, doc)
+                layers.append(Layer(f"preset {preset.name}", doc, text))
+        except ValuesError as exc:
+            problems.extend(exc.problems)
     for extra in user_values:
         check_size(extra, "<api values>")
         user = merge_user(user, extra)
