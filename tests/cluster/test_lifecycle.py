@@ -28,8 +28,14 @@ QWEN_LWS = CASES / "example-qwen-lws" / "values.yaml"
 
 def cli(kubeconfig: str, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "KUBECONFIG": kubeconfig, "NO_COLOR": "1"}
-    return subprocess.run([sys.executable, "-m", "modelservice.cli.main", *args], env=env,
-                          capture_output=True, text=True, timeout=timeout, check=False)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "modelservice.cli.main", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def release(cluster: Any, name: str, namespace: str) -> modelservice.Release:
@@ -43,12 +49,16 @@ def values(*files: Path, sets: tuple[str, ...] = ()) -> modelservice.Values:
 def kinds_names(rel: modelservice.Release) -> set[tuple[str, str]]:
     """(kind, name) of the release's objects that exist on the cluster."""
     found = set()
-    for kind, api in (("Deployment", "apps/v1"), ("Service", "v1"), ("ServiceAccount", "v1"),
-                      ("Role", "rbac.authorization.k8s.io/v1"),
-                      ("RoleBinding", "rbac.authorization.k8s.io/v1"),
-                      ("HTTPRoute", "gateway.networking.k8s.io/v1"),
-                      ("InferencePool", "inference.networking.x-k8s.io/v1alpha2"),
-                      ("LeaderWorkerSet", "leaderworkerset.x-k8s.io/v1")):  # fmt: skip
+    for kind, api in (
+        ("Deployment", "apps/v1"),
+        ("Service", "v1"),
+        ("ServiceAccount", "v1"),
+        ("Role", "rbac.authorization.k8s.io/v1"),
+        ("RoleBinding", "rbac.authorization.k8s.io/v1"),
+        ("HTTPRoute", "gateway.networking.k8s.io/v1"),
+        ("InferencePool", "inference.networking.x-k8s.io/v1alpha2"),
+        ("LeaderWorkerSet", "leaderworkerset.x-k8s.io/v1"),
+    ):
         for obj in rel.cluster.list(api, kind, namespace=rel.namespace):
             labels = obj["metadata"].get("labels") or {}
             ann = obj["metadata"].get("annotations") or {}
@@ -62,8 +72,10 @@ def all_pods_ready(rel: modelservice.Release) -> tuple[int, int]:
     ready = sum(
         1
         for p in pods
-        if any(c.get("type") == "Ready" and c.get("status") == "True"
-               for c in (p.get("status") or {}).get("conditions") or [])  # fmt: skip
+        if any(
+            c.get("type") == "Ready" and c.get("status") == "True"
+            for c in (p.get("status") or {}).get("conditions") or []
+        )
     )
     return ready, len(pods)
 
@@ -82,21 +94,39 @@ def test_install_wait_then_helm_sees_and_uninstalls(
     assert rec.status == "deployed" and rec.version == 1
     ready, total = all_pods_ready(rel)
     assert total >= 3 and ready == total, f"{ready}/{total} pods ready"
-    print(f"\ninstall --wait of {values_file.parent.name}: {took:.1f}s, {rel.cluster.requests} API requests")
+    case = values_file.parent.name
+    print(f"\ninstall --wait of {case}: {took:.1f}s, {rel.cluster.requests} API requests")
 
     env = {**os.environ, "KUBECONFIG": cluster.kubeconfig}
-    out = subprocess.run([str(helm), "list", "-n", namespace, "-o", "json"], env=env,
-                         capture_output=True, text=True, check=True).stdout  # fmt: skip
+    out = subprocess.run(
+        [str(helm), "list", "-n", namespace, "-o", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     listed = json.loads(out)
     assert [(r["name"], r["revision"], r["status"]) for r in listed] == [("ms", "1", "deployed")]
     assert listed[0]["chart"] == "llm-d-modelservice-0.0.9"
-    hist = json.loads(subprocess.run([str(helm), "history", "ms", "-n", namespace, "-o", "json"],
-                                     env=env, capture_output=True, text=True, check=True).stdout)  # fmt: skip
+    hist = json.loads(
+        subprocess.run(
+            [str(helm), "history", "ms", "-n", namespace, "-o", "json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
     assert [(h["revision"], h["status"]) for h in hist] == [(1, "deployed")]
 
     assert kinds_names(rel), "objects exist before helm uninstall"
-    subprocess.run([str(helm), "uninstall", "ms", "-n", namespace, "--wait", "--timeout", "120s"],
-                   env=env, capture_output=True, text=True, check=True)  # fmt: skip
+    subprocess.run(
+        [str(helm), "uninstall", "ms", "-n", namespace, "--wait", "--timeout", "120s"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert kinds_names(rel) == set()
     assert rel.history() == []
 
@@ -119,13 +149,21 @@ def test_install_refuses_existing_and_missing_namespace(cluster: Any, namespace:
     with pytest.raises(modelservice.ReleaseError, match="already exists"):
         rel.install(values(DEFAULTS))
     other = release(cluster, "dup", namespace + "-missing")
-    with pytest.raises(modelservice.ClusterError, match="does not exist.*--create-namespace"):
+    with pytest.raises(modelservice.ClusterError, match=r"does not exist.*--create-namespace"):
         other.install(values(DEFAULTS))
 
 
 def test_dry_run_server_validates_and_stores_nothing(cluster: Any, namespace: str) -> None:
-    proc = cli(cluster.kubeconfig, "install", "dry", "-n", namespace, "-f", str(FACEBOOK),
-               "--dry-run=server")  # fmt: skip
+    proc = cli(
+        cluster.kubeconfig,
+        "install",
+        "dry",
+        "-n",
+        namespace,
+        "-f",
+        str(FACEBOOK),
+        "--dry-run=server",
+    )
     assert proc.returncode == 0, proc.stderr
     assert "nothing was stored" in proc.stdout
     rel = release(cluster, "dry", namespace)
@@ -142,11 +180,16 @@ def test_upgrade_prunes_and_rollback_restores(cluster: Any, namespace: str) -> N
     assert ("Deployment", "pd-llm-d-modelservice-prefill") in before
     assert ("HTTPRoute", "pd-llm-d-modelservice") in before
 
-    rel.upgrade(values(FACEBOOK, sets=("prefill.create=false", "routing.httpRoute.create=false")),
-                wait=True, timeout=120)  # fmt: skip
+    rel.upgrade(
+        values(FACEBOOK, sets=("prefill.create=false", "routing.httpRoute.create=false")),
+        wait=True,
+        timeout=120,
+    )
     after = kinds_names(rel)
-    assert before - after == {("Deployment", "pd-llm-d-modelservice-prefill"),
-                              ("HTTPRoute", "pd-llm-d-modelservice")}  # fmt: skip
+    assert before - after == {
+        ("Deployment", "pd-llm-d-modelservice-prefill"),
+        ("HTTPRoute", "pd-llm-d-modelservice"),
+    }
 
     proc = cli(cluster.kubeconfig, "rollback", "pd", "1", "-n", namespace, "--wait")
     assert proc.returncode == 0, proc.stderr
@@ -164,15 +207,36 @@ def test_diff_shows_exactly_the_change(cluster: Any, namespace: str) -> None:
     same = cli(cluster.kubeconfig, "diff", "df", "-n", namespace, "-f", str(FACEBOOK))
     print(f"\ndiff (no change) took {time.monotonic() - started:.2f}s as a process")
     assert same.returncode == 0, same.stdout + same.stderr
-    changed = cli(cluster.kubeconfig, "diff", "df", "-n", namespace, "-f", str(FACEBOOK),
-                  "--set", "decode.replicas=3")  # fmt: skip
+    changed = cli(
+        cluster.kubeconfig,
+        "diff",
+        "df",
+        "-n",
+        namespace,
+        "-f",
+        str(FACEBOOK),
+        "--set",
+        "decode.replicas=3",
+    )
     assert changed.returncode == 2, changed.stderr
-    plus = [line for line in changed.stdout.splitlines() if line.startswith("+") and not line.startswith("+++")]
-    minus = [line for line in changed.stdout.splitlines() if line.startswith("-") and not line.startswith("---")]
+    plus = [
+        line
+        for line in changed.stdout.splitlines()
+        if line.startswith("+") and not line.startswith("+++")
+    ]
+    minus = [
+        line
+        for line in changed.stdout.splitlines()
+        if line.startswith("-") and not line.startswith("---")
+    ]
     assert plus == ["+  replicas: 3"] and minus == ["-  replicas: 1"], changed.stdout
     assert "Deployment/df-llm-d-modelservice-decode (update)" in changed.stdout
-    diffs = {(d.kind, d.name): d.action for d in rel.diff(values(FACEBOOK, sets=("decode.replicas=3",)))}
-    assert [k for k, a in diffs.items() if a != "unchanged"] == [("Deployment", "df-llm-d-modelservice-decode")]
+    diffs = {
+        (d.kind, d.name): d.action for d in rel.diff(values(FACEBOOK, sets=("decode.replicas=3",)))
+    }
+    assert [k for k, a in diffs.items() if a != "unchanged"] == [
+        ("Deployment", "df-llm-d-modelservice-decode")
+    ]
 
 
 def test_status_reports_readiness(cluster: Any, namespace: str) -> None:
@@ -183,7 +247,11 @@ def test_status_reports_readiness(cluster: Any, namespace: str) -> None:
     print(f"\nstatus took {time.monotonic() - started:.2f}s as a process")
     assert proc.returncode == 0, proc.stderr
     assert "STATUS: deployed" in proc.stdout
-    line = next(x for x in proc.stdout.splitlines() if x.startswith("Deployment/st-llm-d-modelservice-decode"))
+    line = next(
+        x
+        for x in proc.stdout.splitlines()
+        if x.startswith("Deployment/st-llm-d-modelservice-decode")
+    )
     assert " yes " in line and "1/1" in line
     st = rel.status()
     assert st.ready and st.record.version == 1
@@ -193,8 +261,10 @@ def test_multinode_leaderworkersets_become_ready(cluster: Any, namespace: str) -
     rel = release(cluster, "lws", namespace)
     rel.install(values(QWEN_LWS), wait=True, timeout=180)
     lws = rel.cluster.list("leaderworkerset.x-k8s.io/v1", "LeaderWorkerSet", namespace=namespace)
-    assert {o["metadata"]["name"] for o in lws} == {"lws-llm-d-modelservice-decode",
-                                                   "lws-llm-d-modelservice-prefill"}  # fmt: skip
+    assert {o["metadata"]["name"] for o in lws} == {
+        "lws-llm-d-modelservice-decode",
+        "lws-llm-d-modelservice-prefill",
+    }
     ready, total = all_pods_ready(rel)
     assert total == 2 * 2 + 1 and ready == total  # two groups of 2 pods, and the EPP
 
@@ -205,8 +275,13 @@ def test_manual_scale_is_restored_by_upgrade(cluster: Any, namespace: str) -> No
     name = "drift-llm-d-modelservice-decode"
     from lightkube.resources.apps_v1 import Deployment
 
-    cluster.client.patch(Deployment, name, {"spec": {"replicas": 4}}, namespace=namespace,
-                         field_manager="kubectl-edit")  # fmt: skip
+    cluster.client.patch(
+        Deployment,
+        name,
+        {"spec": {"replicas": 4}},
+        namespace=namespace,
+        field_manager="kubectl-edit",
+    )
     assert rel.cluster.get("apps/v1", "Deployment", name, namespace)["spec"]["replicas"] == 4
     rel.upgrade(values(FACEBOOK))
     assert rel.cluster.get("apps/v1", "Deployment", name, namespace)["spec"]["replicas"] == 1
@@ -220,7 +295,7 @@ def test_atomic_upgrade_failure_keeps_previous_revision(cluster: Any, namespace:
     rel.install(values(FACEBOOK), wait=True, timeout=120)
     # 16 GPUs per pod fit no simulated node: the pods stay Pending, the wait times out.
     bad = values(FACEBOOK, sets=("decode.parallelism.tensor=16",))
-    with pytest.raises(modelservice.ReleaseError, match="timed out.*unschedulable") as err:
+    with pytest.raises(modelservice.ReleaseError, match=r"timed out.*unschedulable") as err:
         rel.upgrade(bad, wait=True, timeout=15, atomic=True)
     assert "rolled back" in str(err.value)
     hist = [(r.version, r.status) for r in rel.history()]
@@ -231,12 +306,26 @@ def test_atomic_upgrade_failure_keeps_previous_revision(cluster: Any, namespace:
     rel.wait([dep], timeout=60)
 
 
-def test_atomic_upgrade_rejected_object_keeps_previous_revision(cluster: Any, namespace: str) -> None:
+def test_atomic_upgrade_rejected_object_keeps_previous_revision(
+    cluster: Any, namespace: str
+) -> None:
     rel = release(cluster, "rej", namespace)
     rel.install(values(FACEBOOK))
     # A label value longer than 63 characters passes our schema but not the API server.
-    proc = cli(cluster.kubeconfig, "upgrade", "rej", "-n", namespace, "-f", str(FACEBOOK),
-               "--set", "prefill.podLabels.team=" + "x" * 70, "--atomic", "--timeout", "30s")  # fmt: skip
+    proc = cli(
+        cluster.kubeconfig,
+        "upgrade",
+        "rej",
+        "-n",
+        namespace,
+        "-f",
+        str(FACEBOOK),
+        "--set",
+        "prefill.podLabels.team=" + "x" * 70,
+        "--atomic",
+        "--timeout",
+        "30s",
+    )
     assert proc.returncode == 1
     assert "rejected" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
     assert "rolled back" in proc.stderr
@@ -248,8 +337,13 @@ def test_atomic_upgrade_rejected_object_keeps_previous_revision(cluster: Any, na
 def test_missing_crd_is_explained(cluster: Any, namespace: str) -> None:
     rel = release(cluster, "nocrd", namespace)
     with pytest.raises(modelservice.ClusterError, match="not served by this cluster"):
-        rel.install({"extraObjects": [{"apiVersion": "example.com/v1", "kind": "Widget",
-                                       "metadata": {"name": "w"}}]})  # fmt: skip
+        rel.install(
+            {
+                "extraObjects": [
+                    {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}
+                ]
+            }
+        )
 
 
 def test_concurrent_upgrades_one_wins(cluster: Any, namespace: str) -> None:
@@ -257,10 +351,27 @@ def test_concurrent_upgrades_one_wins(cluster: Any, namespace: str) -> None:
     rel.install(values(FACEBOOK))
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "modelservice.cli.main", "upgrade", "race", "-n", namespace,
-             "-f", str(FACEBOOK), "--set", f"decode.replicas={n}", "--wait", "--timeout", "60s"],
-            env={**os.environ, "KUBECONFIG": cluster.kubeconfig}, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True)  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "modelservice.cli.main",
+                "upgrade",
+                "race",
+                "-n",
+                namespace,
+                "-f",
+                str(FACEBOOK),
+                "--set",
+                f"decode.replicas={n}",
+                "--wait",
+                "--timeout",
+                "60s",
+            ],
+            env={**os.environ, "KUBECONFIG": cluster.kubeconfig},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for n in (2, 3)
     ]
     results = [(p.wait(timeout=180), p.stderr.read() if p.stderr else "") for p in procs]
@@ -268,16 +379,32 @@ def test_concurrent_upgrades_one_wins(cluster: Any, namespace: str) -> None:
     assert codes == [0, 1], results
     loser = next(err for code, err in results if code == 1)
     assert "another" in loser and "Traceback" not in loser, loser
-    assert [r.status for r in rel.history()] == ["superseded", "failed", "deployed"] or \
-        [r.status for r in rel.history()] == ["superseded", "deployed"]
+    assert [r.status for r in rel.history()] == ["superseded", "failed", "deployed"] or [
+        r.status for r in rel.history()
+    ] == ["superseded", "deployed"]
 
 
 def test_sigkill_mid_install_then_forced_recovery(cluster: Any, namespace: str) -> None:
     env = {**os.environ, "KUBECONFIG": cluster.kubeconfig}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "modelservice.cli.main", "install", "crash", "-n", namespace,
-         "-f", str(FACEBOOK), "--wait", "--timeout", "120s"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "modelservice.cli.main",
+            "install",
+            "crash",
+            "-n",
+            namespace,
+            "-f",
+            str(FACEBOOK),
+            "--wait",
+            "--timeout",
+            "120s",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     rel = release(cluster, "crash", namespace)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -289,11 +416,24 @@ def test_sigkill_mid_install_then_forced_recovery(cluster: Any, namespace: str) 
     proc.wait()
     assert [r.status for r in rel.history()] == ["pending-install"]
 
-    locked = cli(cluster.kubeconfig, "upgrade", "crash", "-n", namespace, "-f", str(FACEBOOK), "--install")
+    locked = cli(
+        cluster.kubeconfig, "upgrade", "crash", "-n", namespace, "-f", str(FACEBOOK), "--install"
+    )
     assert locked.returncode == 1 and "locked" in locked.stderr
     time.sleep(1.5)
-    ok = cli(cluster.kubeconfig, "upgrade", "crash", "-n", namespace, "-f", str(FACEBOOK),
-             "--install", "--force", "--timeout", "1s")  # fmt: skip
+    ok = cli(
+        cluster.kubeconfig,
+        "upgrade",
+        "crash",
+        "-n",
+        namespace,
+        "-f",
+        str(FACEBOOK),
+        "--install",
+        "--force",
+        "--timeout",
+        "1s",
+    )
     assert ok.returncode == 0, ok.stderr
     assert [(r.version, r.status) for r in rel.history()] == [(1, "failed"), (2, "deployed")]
 
@@ -303,8 +443,12 @@ def test_records_decode_like_helm(cluster: Any, namespace: str) -> None:
     rel.install(values(DEFAULTS, sets=("decode.replicas=2",)))
     secret = rel.cluster.get("v1", "Secret", "sh.helm.release.v1.rec.v1", namespace)
     assert secret is not None and secret["type"] == "helm.sh/release.v1"
-    assert secret["metadata"]["labels"] | {} >= {"name": "rec", "owner": "helm", "status": "deployed",
-                                                "version": "1"}  # fmt: skip
+    assert secret["metadata"]["labels"] | {} >= {
+        "name": "rec",
+        "owner": "helm",
+        "status": "deployed",
+        "version": "1",
+    }
     rec = Record.from_secret(secret)
     assert rec is not None and rec.config == {"decode": {"replicas": 2}}
     assert "kind: Deployment" in rec.manifest

