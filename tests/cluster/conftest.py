@@ -25,6 +25,7 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from lightkube import ApiError, Client, KubeConfig
@@ -152,7 +153,9 @@ def stop_testenv(env: EnvProcess, check: bool = True) -> None:
     if left:
         problems.append(f"processes left behind: {left}")
     if problems:
-        pytest.fail(f"testenv did not stop cleanly: {'; '.join(problems)}\n{env.tail()}", pytrace=False)
+        pytest.fail(
+            f"testenv did not stop cleanly: {'; '.join(problems)}\n{env.tail()}", pytrace=False
+        )
 
 
 def processes_mentioning(text: str) -> list[tuple[int, str]]:
@@ -164,7 +167,8 @@ def processes_mentioning(text: str) -> list[tuple[int, str]]:
         try:
             cmdline = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
             state = next(
-                (ln for ln in (d / "status").read_text().splitlines() if ln.startswith("State:")), ""
+                (ln for ln in (d / "status").read_text().splitlines() if ln.startswith("State:")),
+                "",
             )
         except OSError:
             continue
@@ -193,19 +197,15 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         stop_testenv(env)
 
 
-@dataclass(frozen=True)
-class TestenvTools:
-    """What a test needs to start and stop environments of its own."""
-
-    start: object = staticmethod(start_testenv)
-    stop: object = staticmethod(stop_testenv)
-    processes_mentioning: object = staticmethod(processes_mentioning)
-    make_client: object = staticmethod(make_client)
-
-
 @pytest.fixture(scope="session")
-def testenv_tools() -> TestenvTools:
-    return TestenvTools()
+def testenv_tools() -> SimpleNamespace:
+    """Helpers for tests that start and stop environments of their own."""
+    return SimpleNamespace(
+        start=start_testenv,
+        stop=stop_testenv,
+        processes_mentioning=processes_mentioning,
+        make_client=make_client,
+    )
 
 
 @pytest.fixture

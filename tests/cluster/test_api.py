@@ -17,7 +17,9 @@ pytestmark = pytest.mark.cluster
 
 def test_server_side_apply_records_managed_fields(cluster, namespace):
     client = cluster.client
-    cm = ConfigMap(metadata=ObjectMeta(name="values", namespace=namespace), data={"a": "1", "b": "2"})
+    cm = ConfigMap(
+        metadata=ObjectMeta(name="values", namespace=namespace), data={"a": "1", "b": "2"}
+    )
     # lightkube's apply is a PATCH with Content-Type application/apply-patch+yaml.
     applied = client.apply(cm, field_manager="modelservice")
     assert applied.data == {"a": "1", "b": "2"}

@@ -79,12 +79,17 @@ def test_inferencepool_and_httproute_accepted(cluster, namespace):
     assert backend["kind"] == "InferencePool"
     # CRD defaulting from the schema ran on the server.
     assert backend.get("weight") == 1
-    assert client.get(InferencePool, "llama", namespace=namespace)["spec"]["extensionRef"]["name"] == "llama-epp"
+    assert (
+        client.get(InferencePool, "llama", namespace=namespace)["spec"]["extensionRef"]["name"]
+        == "llama-epp"
+    )
 
 
 def test_inferencepool_without_target_port_rejected(cluster, namespace):
     with pytest.raises(ApiError) as err:
-        cluster.client.create(InferencePool.from_dict(pool("bad", with_port=False)), namespace=namespace)
+        cluster.client.create(
+            InferencePool.from_dict(pool("bad", with_port=False)), namespace=namespace
+        )
     assert err.value.status.code == 422
     assert "targetPortNumber" in err.value.status.message
     with pytest.raises(ApiError) as missing:

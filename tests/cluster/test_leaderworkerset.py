@@ -26,7 +26,10 @@ def lws(name: str, replicas: int, size: int) -> dict:
                 {
                     "name": "vllm",
                     "image": "vllm/vllm-openai:latest",
-                    "resources": {"limits": {"nvidia.com/gpu": "4"}, "requests": {"nvidia.com/gpu": "4"}},
+                    "resources": {
+                        "limits": {"nvidia.com/gpu": "4"},
+                        "requests": {"nvidia.com/gpu": "4"},
+                    },
                 }
             ]
         },
@@ -53,7 +56,11 @@ def test_lws_two_groups_of_two(cluster, namespace):
     deadline = time.monotonic() + 90
     pods: list[Pod] = []
     while time.monotonic() < deadline:
-        pods = list(client.list(Pod, namespace=namespace, labels={"leaderworkerset.sigs.k8s.io/name": "mixtral"}))
+        pods = list(
+            client.list(
+                Pod, namespace=namespace, labels={"leaderworkerset.sigs.k8s.io/name": "mixtral"}
+            )
+        )
         if len(pods) == 4 and all(p.status and p.status.phase == "Running" for p in pods):
             break
         time.sleep(0.5)

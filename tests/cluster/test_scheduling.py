@@ -1,4 +1,4 @@
-"""GPU scheduling on the fake nodes: pods land on GPU nodes only; impossible requests stay Pending."""
+"""GPU scheduling on fake nodes: GPU pods land on GPU nodes only; oversized requests pend."""
 
 from __future__ import annotations
 
@@ -68,16 +68,18 @@ def test_fake_nodes_advertise_gpus(cluster):
 
 def test_gpu_deployment_runs_on_gpu_nodes_only(cluster, namespace):
     client = cluster.client
-    gpu_nodes = {
-        n.metadata.name for n in client.list(Node) if GPU in (n.status.allocatable or {})
-    }
+    gpu_nodes = {n.metadata.name for n in client.list(Node) if GPU in (n.status.allocatable or {})}
     # 6 replicas x 2 GPUs: more pods than GPU nodes, so a scheduler that ignored the
     # extended resource would put some of them on the 2 CPU nodes.
     client.create(gpu_deployment("gpu2", replicas=6, gpus=2), namespace=namespace)
 
     def ready():
         d = client.get(Deployment, "gpu2", namespace=namespace)
-        return d if (d.status and d.status.readyReplicas == 6 and d.status.availableReplicas == 6) else None
+        return (
+            d
+            if (d.status and d.status.readyReplicas == 6 and d.status.availableReplicas == 6)
+            else None
+        )
 
     wait_for("6 ready replicas", ready, timeout=90)
     pods = list(client.list(Pod, namespace=namespace, labels={"app": "gpu2"}))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import time
@@ -41,7 +42,9 @@ def descendants(pid: int) -> set[int]:
 def alive(pid: int) -> bool:
     try:
         state = next(
-            ln for ln in Path(f"/proc/{pid}/status").read_text().splitlines() if ln.startswith("State:")
+            ln
+            for ln in Path(f"/proc/{pid}/status").read_text().splitlines()
+            if ln.startswith("State:")
         )
     except (OSError, StopIteration):
         return False
@@ -56,8 +59,12 @@ def port_open(host: str, port: int) -> bool:
 
 def start_second(tmp_path, testenv_tools):
     kubeconfig = tmp_path / "second" / "kubeconfig"
-    env = testenv_tools.start(kubeconfig, ["--gpu-nodes", "1", "--cpu-nodes", "1"], timeout=600, echo=False)
-    server = urlparse(yaml.safe_load(Path(env.kubeconfig).read_text())["clusters"][0]["cluster"]["server"])
+    env = testenv_tools.start(
+        kubeconfig, ["--gpu-nodes", "1", "--cpu-nodes", "1"], timeout=600, echo=False
+    )
+    server = urlparse(
+        yaml.safe_load(Path(env.kubeconfig).read_text())["clusters"][0]["cluster"]["server"]
+    )
     procs = descendants(env.proc.pid)
     names = {Path(os.readlink(f"/proc/{p}/exe")).name.split("-")[0] for p in procs if alive(p)}
     return env, server, procs, names
@@ -97,6 +104,4 @@ def test_children_die_with_a_killed_supervisor(tmp_path, testenv_tools):
     assert not port_open(server.hostname, server.port)
     # Only the data dir can be left after a SIGKILL; remove it here.
     if env.data_dir is not None:
-        import shutil
-
         shutil.rmtree(env.data_dir, ignore_errors=True)
