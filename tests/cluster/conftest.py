@@ -12,6 +12,7 @@ A missing Go toolchain or a failed build is a test failure, never a skip.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import queue
 import re
@@ -69,6 +70,11 @@ def _echo(line: str) -> None:
     sys.__stderr__.flush()
 
 
+def _stop_with_parent() -> None:
+    """In testenv/run, before exec: get SIGTERM if pytest dies without tearing down."""
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+
+
 def start_testenv(
     kubeconfig: Path,
     extra_args: list[str] | None = None,
@@ -85,6 +91,7 @@ def start_testenv(
         text=True,
         bufsize=1,
         start_new_session=True,
+        preexec_fn=_stop_with_parent,
     )
     env = EnvProcess(proc=proc, kubeconfig=str(kubeconfig), data_dir=None)
     events: queue.Queue[tuple[str, str]] = queue.Queue()

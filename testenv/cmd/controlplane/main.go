@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -124,6 +125,9 @@ func (e *env) run() int {
 	}
 	say("data dir %s, logs in %s", e.dataDir, e.logDir)
 
+	// Our stdout is a pipe to testenv/run; if that dies, a write must not kill us before
+	// the clean-up (Go exits on EPIPE at fd 1 unless SIGPIPE is ignored).
+	signal.Ignore(syscall.SIGPIPE)
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -345,6 +349,7 @@ func (e *env) start(ctx context.Context, failed chan<- error) error {
 			"--node-port=0",
 			"--server-address=",
 			"--node-lease-duration-seconds=40",
+			"--v=WARN",
 		}, failed); err != nil {
 			return err
 		}
@@ -423,6 +428,31 @@ func writeKubeconfig(path string, cfg *rest.Config) error {
 	return clientcmd.WriteToFile(*kc, path)
 }
 
+var spawnRequests = make(chan spawnRequest)
+
+type spawnRequest struct {
+	cmd  *exec.Cmd
+	errc chan error
+}
+
+// The kernel sends Pdeathsig when the *thread* that forked the child exits, and the Go
+// runtime may retire threads. Fork every child from one goroutine locked to its own
+// thread that lives as long as the process.
+func init() {
+	go func() {
+		runtime.LockOSThread()
+		for r := range spawnRequests {
+			r.errc <- r.cmd.Start()
+		}
+	}()
+}
+
+func startOnLockedThread(cmd *exec.Cmd) error {
+	r := spawnRequest{cmd: cmd, errc: make(chan error, 1)}
+	spawnRequests <- r
+	return <-r.errc
+}
+
 // spawn starts a child process in its own process group; it is killed if this process dies.
 func (e *env) spawn(name, bin string, args []string, failed chan<- error) error {
 	logPath := filepath.Join(e.logDir, name+".log")
@@ -435,7 +465,7 @@ func (e *env) spawn(name, bin string, args []string, failed chan<- error) error 
 	cmd.Dir = e.dataDir
 	cmd.Env = append(os.Environ(), "HOME="+e.dataDir) // kwok reads ~/.kwok; keep it inside the data dir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
+	if err := startOnLockedThread(cmd); err != nil {
 		lf.Close()
 		return fmt.Errorf("start %s: %w", name, err)
 	}
