@@ -165,6 +165,16 @@ def stop_testenv(env: EnvProcess, check: bool = True) -> None:
         )
 
 
+def alive(pid: int) -> bool:
+    """Whether pid is a live process (zombies, already dead but not reaped, are not)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    state = next((ln for ln in status.splitlines() if ln.startswith("State:")), "")
+    return "zombie" not in state
+
+
 def processes_mentioning(text: str) -> list[tuple[int, str]]:
     """(pid, command line) of every live process whose command line contains text."""
     found = []
@@ -173,13 +183,9 @@ def processes_mentioning(text: str) -> list[tuple[int, str]]:
             continue
         try:
             cmdline = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            state = next(
-                (ln for ln in (d / "status").read_text().splitlines() if ln.startswith("State:")),
-                "",
-            )
         except OSError:
             continue
-        if text in cmdline and "zombie" not in state:
+        if text in cmdline and alive(int(d.name)):
             found.append((int(d.name), cmdline.strip()))
     return found
 
@@ -211,6 +217,7 @@ def testenv_tools() -> SimpleNamespace:
         start=start_testenv,
         stop=stop_testenv,
         processes_mentioning=processes_mentioning,
+        alive=alive,
         make_client=make_client,
     )
 

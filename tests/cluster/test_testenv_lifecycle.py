@@ -39,18 +39,6 @@ def descendants(pid: int) -> set[int]:
     return out
 
 
-def alive(pid: int) -> bool:
-    try:
-        state = next(
-            ln
-            for ln in Path(f"/proc/{pid}/status").read_text().splitlines()
-            if ln.startswith("State:")
-        )
-    except (OSError, StopIteration):
-        return False
-    return "zombie" not in state
-
-
 def port_open(host: str, port: int) -> bool:
     with socket.socket() as s:
         s.settimeout(1)
@@ -66,7 +54,11 @@ def start_second(tmp_path, testenv_tools):
         yaml.safe_load(Path(env.kubeconfig).read_text())["clusters"][0]["cluster"]["server"]
     )
     procs = descendants(env.proc.pid)
-    names = {Path(os.readlink(f"/proc/{p}/exe")).name.split("-")[0] for p in procs if alive(p)}
+    names = {
+        Path(os.readlink(f"/proc/{p}/exe")).name.split("-")[0]
+        for p in procs
+        if testenv_tools.alive(p)
+    }
     return env, server, procs, names
 
 
@@ -83,7 +75,7 @@ def test_second_instance_stops_cleanly(tmp_path, testenv_tools, cluster):
     testenv_tools.stop(env)  # SIGTERM, wait, and its own checks
 
     assert env.proc.returncode == 0
-    assert [p for p in procs | {env.proc.pid} if alive(p)] == []
+    assert [p for p in procs | {env.proc.pid} if testenv_tools.alive(p)] == []
     assert testenv_tools.processes_mentioning(str(env.data_dir)) == []
     assert not env.data_dir.exists()
     assert not Path(env.kubeconfig).exists()
@@ -101,15 +93,17 @@ def test_everything_stops_when_the_supervisor_is_killed(tmp_path, testenv_tools)
     os.kill(env.proc.pid, signal.SIGKILL)
     env.proc.wait(timeout=10)
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and (any(alive(p) for p in procs) or env.data_dir.exists()):
+    while time.monotonic() < deadline and (
+        any(testenv_tools.alive(p) for p in procs) or env.data_dir.exists()
+    ):
         time.sleep(0.2)
     try:
-        assert [p for p in procs if alive(p)] == []
+        assert [p for p in procs if testenv_tools.alive(p)] == []
         assert testenv_tools.processes_mentioning(str(env.data_dir)) == []
         assert not port_open(server.hostname, server.port)
         assert not env.data_dir.exists()
     finally:
         for p in procs:
-            if alive(p):
+            if testenv_tools.alive(p):
                 os.kill(p, signal.SIGKILL)
         shutil.rmtree(env.data_dir, ignore_errors=True)

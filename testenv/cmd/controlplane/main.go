@@ -190,7 +190,7 @@ func freePorts(n int) ([]int, error) {
 
 func (e *env) start(ctx context.Context, failed chan<- error) error {
 	t0 := time.Now()
-	ports, err := freePorts(7)
+	ports, err := freePorts(6)
 	if err != nil {
 		return err
 	}
