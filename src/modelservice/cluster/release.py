@@ -422,6 +422,10 @@ class Release:
         progress: ProgressFn | None,
         history_max: int = 10,
     ) -> Record:
+        # Every kind must be served before anything is written: a missing CRD is reported
+        # with nothing applied and no record left behind.
+        for obj in objects:
+            self.cluster.resource_type(obj["apiVersion"], obj["kind"])
         stamp = now()
         record = Record(
             self.name,

@@ -27,16 +27,21 @@ class Readiness:
 
 
 def _deployment(obj: Obj) -> tuple[bool, str]:
+    """Rolled out, as ``kubectl rollout status`` judges it: the controller saw the latest
+    spec, every replica is updated and available, and no old replica is left."""
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
     desired = spec.get("replicas", 1)
     ready = status.get("readyReplicas", 0)
     updated = status.get("updatedReplicas", 0)
     available = status.get("availableReplicas", 0)
+    total = status.get("replicas", 0)
     current = status.get("observedGeneration", 0) >= obj["metadata"].get("generation", 0)
-    ok = current and updated >= desired and ready >= desired and available >= desired
-    if desired == 0:
-        ok = current and status.get("replicas", 0) == 0
-    return ok, f"{ready}/{desired} pods"
+    ok = current and updated >= desired and total <= updated and available >= desired
+    ok = ok and ready >= desired
+    progress = f"{ready}/{desired} pods"
+    if total > updated:
+        progress += f" ({total - updated} old still running)"
+    return ok, progress
 
 
 def _statefulset(obj: Obj) -> tuple[bool, str]:
