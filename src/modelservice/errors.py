@@ -55,3 +55,22 @@ class ValuesError(ModelServiceError):
 
 class SetSyntaxError(ValuesError):
     """A ``--set`` style expression cannot be parsed."""
+
+
+def type_name(value: object) -> str:
+    """The JSON-ish type name users see in messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "mapping"
+    return type(value).__name__

@@ -123,3 +123,15 @@ def gpu(container: dict[str, Any]) -> tuple[Any, Any]:
         res.get("limits", {}).get("nvidia.com/gpu"),
         res.get("requests", {}).get("nvidia.com/gpu"),
     )
+
+
+def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run the CLI in-process; (exit status, stdout, stderr)."""
+    from modelservice.cli.main import main
+
+    try:
+        code = main(argv)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    out, err = capsys.readouterr()
+    return code, out, err

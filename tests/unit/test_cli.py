@@ -12,21 +12,14 @@ import pytest
 import yaml
 
 from modelservice import __version__
-from modelservice.cli.main import main
 from modelservice.values.layering import default_values, default_values_text
-from tests.unit.helpers import FULL
+from tests.unit.helpers import FULL, run_cli
 
 CaptureFixture = pytest.CaptureFixture[str]
 
 
 def run(argv: list[str], capsys: CaptureFixture) -> tuple[int, str, str]:
-    """Run the CLI in-process; (exit status, stdout, stderr)."""
-    try:
-        code = main(argv)
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
+    return run_cli(argv, capsys)
 
 
 def run_proc(argv: list[str], *, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:

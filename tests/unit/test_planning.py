@@ -10,7 +10,6 @@ from typing import Any, ClassVar
 import pytest
 
 from modelservice import load_values
-from modelservice.cli.main import main
 from modelservice.planning.packing import (
     Node,
     PodDemand,
@@ -27,7 +26,7 @@ from modelservice.planning.packing import (
     tolerates,
 )
 from modelservice.planning.plan import plan
-from tests.unit.helpers import REPO_ROOT
+from tests.unit.helpers import REPO_ROOT, run_cli
 
 CaptureFixture = pytest.CaptureFixture[str]
 GPU = "nvidia.com/gpu"
@@ -38,12 +37,7 @@ PD = REPO_ROOT / "examples" / "pd-gpu-hf.yaml"
 
 
 def run(argv: list[str], capsys: CaptureFixture) -> tuple[int, str, str]:
-    try:
-        code = main(argv)
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
+    return run_cli(argv, capsys)
 
 
 def gpu_node(name: str, gpus: int = 8, product: str = H100, **kw: Any) -> Node:

@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 
 from modelservice import ValuesError, load_values, render_release
-from modelservice.cli.main import main
 from modelservice.presets import ENV_VAR, find_preset, list_presets
-from tests.unit.helpers import REPO_ROOT
+from tests.unit.helpers import REPO_ROOT, run_cli
 
 CaptureFixture = pytest.CaptureFixture[str]
 
@@ -19,12 +18,7 @@ EXAMPLES = sorted((REPO_ROOT / "examples").glob("*.yaml"))
 
 
 def run(argv: list[str], capsys: CaptureFixture) -> tuple[int, str, str]:
-    try:
-        code = main(argv)
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
+    return run_cli(argv, capsys)
 
 
 def kinds(objects: list[dict[str, object]]) -> list[str]:

@@ -571,7 +571,7 @@ def test_type_conflict_with_into_is_an_error() -> None:
     with pytest.raises(SetSyntaxError) as info:
         parse_set("a.b=2", got)
     assert info.value.problems[0].path == "a"
-    assert "number" in info.value.problems[0].message
+    assert "integer" in info.value.problems[0].message
     assert got == {"a": 1}
 
 

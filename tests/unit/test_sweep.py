@@ -12,20 +12,15 @@ import yaml
 
 import modelservice
 from modelservice import ValuesError, load_values
-from modelservice.cli.main import main
 from modelservice.planning.sweep import parse_factor, release_name, sweep
+from tests.unit.helpers import run_cli
 
 CaptureFixture = pytest.CaptureFixture[str]
 DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 def run(argv: list[str], capsys: CaptureFixture) -> tuple[int, str, str]:
-    try:
-        code = main(argv)
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
+    return run_cli(argv, capsys)
 
 
 @pytest.mark.parametrize(

@@ -222,11 +222,7 @@ class Cluster:
     ) -> dict[str, Any] | None:
         """The live object, or None if it does not exist."""
         cls = self.resource_class(api_version, kind)
-        ns = (
-            (namespace or self.namespace)
-            if self.resource_type(api_version, kind).namespaced
-            else None
-        )
+        ns = self._scope(api_version, kind, namespace)
         try:
             return _as_dict(
                 self._call(f"get {kind}/{name}", self.client.get, cls, name, namespace=ns)
@@ -268,11 +264,7 @@ class Cluster:
         from lightkube.types import CascadeType
 
         cls = self.resource_class(api_version, kind)
-        ns = (
-            (namespace or self.namespace)
-            if self.resource_type(api_version, kind).namespaced
-            else None
-        )
+        ns = self._scope(api_version, kind, namespace)
         try:
             self._call(
                 f"delete {kind}/{name}",
@@ -295,11 +287,15 @@ class Cluster:
             )
         self.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
 
-    def _ns(self, obj: dict[str, Any]) -> str | None:
-        rtype = self.resource_type(obj["apiVersion"], obj["kind"])
-        if not rtype.namespaced:
+    def _scope(self, api_version: str, kind: str, namespace: str | None) -> str | None:
+        """The namespace a request goes to: None for cluster-scoped kinds."""
+        if not self.resource_type(api_version, kind).namespaced:
             return None
-        return str(obj.get("metadata", {}).get("namespace") or self.namespace)
+        return namespace or self.namespace
+
+    def _ns(self, obj: dict[str, Any]) -> str | None:
+        meta_ns = obj.get("metadata", {}).get("namespace")
+        return self._scope(obj["apiVersion"], obj["kind"], str(meta_ns) if meta_ns else None)
 
     # ------------------------------------------------------------------ errors
 

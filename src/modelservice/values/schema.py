@@ -616,7 +616,7 @@ _ARTICLE = {
 
 
 def _describe(value: Any) -> str:
-    from modelservice.values.yamlfile import type_name
+    from modelservice.errors import type_name
 
     text = repr(value) if not isinstance(value, dict | list) else ""
     if len(text) > 40:

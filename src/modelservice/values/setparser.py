@@ -30,7 +30,7 @@ import re
 from collections.abc import Callable
 from typing import Any, Final, Literal
 
-from modelservice.errors import ModelServiceError, Problem, SetSyntaxError
+from modelservice.errors import ModelServiceError, Problem, SetSyntaxError, type_name
 
 __all__ = [
     "MAX_INDEX",
@@ -200,23 +200,6 @@ def _go_int(text: str) -> int | None:
         return None
     number = int(digits)
     return -number if sign == "-" else number
-
-
-def _kind(value: Any) -> str:
-    """Name a value's type in the words a values file author uses."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, dict):
-        return "map"
-    if isinstance(value, list):
-        return "list"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, int | float):
-        return "number"
-    return type(value).__name__
 
 
 class _Parser:
@@ -456,8 +439,9 @@ class _Parser:
     def _conflict(self, path: str, existing: Any, wanted: str) -> SetSyntaxError:
         return self._error(
             path,
-            f"{path!r} already holds a {_kind(existing)}, so it cannot be used as a {wanted}",
-            f"a key path that matches the existing {_kind(existing)}",
+            f"{path!r} already holds a value of type {type_name(existing)}, so it cannot be "
+            f"used as a {wanted}",
+            f"a key path that matches the existing {type_name(existing)} value",
         )
 
     def _error(self, path: str, what: str, expected: str) -> SetSyntaxError:

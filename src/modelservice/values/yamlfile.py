@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from modelservice._yaml import yaml
-from modelservice.errors import Problem, ValuesError
+from modelservice.errors import Problem, ValuesError, type_name
 
 try:  # libyaml is present in PyYAML's wheels; the pure-Python loader is a slow fallback.
     _BaseLoader: type[Any] = yaml.CSafeLoader
@@ -285,22 +285,3 @@ def load_yaml(data: bytes | str, source: str) -> dict[str, Any]:
         )
     check_size(doc, source)
     return doc
-
-
-def type_name(value: Any) -> str:
-    """The JSON-ish type name users see in messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "list"
-    if isinstance(value, dict):
-        return "mapping"
-    return type(value).__name__
