@@ -68,6 +68,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"missing: {needed}", file=sys.stderr)
             return 2
 
+    # Measure what users run: byte-compiled modules (a normal install compiles them; an
+    # editable one under PYTHONDONTWRITEBYTECODE would recompile at every start).
+    import compileall
+
+    compileall.compile_dir(str(Path(__file__).resolve().parents[1] / "src"), quiet=1)
+
     # Imported here so that a broken install is reported by the check above first.
     from bench_inprocess import bench_scaling, bench_throughput
     from bench_process import bench_rss, bench_wall
