@@ -502,3 +502,84 @@ def test_records_decode_like_helm(cluster: Any, namespace: str) -> None:
     rec = Record.from_secret(secret)
     assert rec is not None and rec.config == {"decode": {"replicas": 2}}
     assert "kind: Deployment" in rec.manifest
+
+
+# ---------------------------------------------------------------- more lifecycle rules
+
+
+def test_history_max_and_keep_policy(cluster: Any, namespace: str) -> None:
+    keep_cm = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "kept", "annotations": {"helm.sh/resource-policy": "keep"}},
+        "data": {"a": "1"},
+    }
+    plain_cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "dropped"}}
+    rel = release(cluster, "hist", namespace)
+    rel.install({"extraObjects": [keep_cm, plain_cm]})
+    for n in range(2, 6):
+        rel.upgrade({"decode": {"replicas": n}}, history_max=2)
+    assert [(r.version, r.status) for r in rel.history()] == [(4, "superseded"), (5, "deployed")]
+    # the upgrades no longer render either ConfigMap: the kept one stays, the other goes
+    assert rel.cluster.get("v1", "ConfigMap", "kept", namespace) is not None
+    assert rel.cluster.get("v1", "ConfigMap", "dropped", namespace) is None
+
+
+def test_field_conflict_names_the_owner(cluster: Any, namespace: str) -> None:
+    rel = release(cluster, "own", namespace)
+    rel.install(values(FACEBOOK))
+    name = "own-llm-d-modelservice-decode"
+    from lightkube.resources.apps_v1 import Deployment
+
+    cluster.client.patch(
+        Deployment, name, {"spec": {"replicas": 3}}, namespace=namespace, field_manager="autoscaler"
+    )
+    proc = cli(cluster.kubeconfig, "upgrade", "own", "-n", namespace, "-f", str(FACEBOOK),
+               "--no-force-conflicts")  # fmt: skip
+    assert proc.returncode == 1
+    assert "owned by another field manager" in proc.stderr and "autoscaler" in proc.stderr
+    assert "--force-conflicts" in proc.stderr
+    assert rel.cluster.get("apps/v1", "Deployment", name, namespace)["spec"]["replicas"] == 3
+
+
+def test_rbac_forbidden_names_verb_and_resource(
+    cluster: Any, namespace: str, tmp_path: Path
+) -> None:
+    """A user without rights gets told which verb on which resource was refused."""
+    import yaml
+    from lightkube.models.authentication_v1 import TokenRequestSpec
+    from lightkube.models.meta_v1 import ObjectMeta
+    from lightkube.resources.core_v1 import ServiceAccount
+
+    cluster.client.create(ServiceAccount(metadata=ObjectMeta(name="nobody")), namespace=namespace)
+    token = cluster.client.create(
+        ServiceAccount.Token(
+            metadata=ObjectMeta(name="nobody", namespace=namespace),
+            spec=TokenRequestSpec(audiences=[], expirationSeconds=600),
+        ),
+        "nobody",
+        namespace=namespace,
+    ).status.token
+    admin = yaml.safe_load(Path(cluster.kubeconfig).read_text())
+    admin["users"] = [{"name": "nobody", "user": {"token": token}}]
+    for ctx in admin["contexts"]:
+        ctx["context"]["user"] = "nobody"
+    restricted = tmp_path / "nobody.kubeconfig"
+    restricted.write_text(yaml.safe_dump(admin))
+    proc = cli(str(restricted), "install", "nope", "-n", namespace, "-f", str(DEFAULTS))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "forbidden" in proc.stderr and "RBAC" in proc.stderr, proc.stderr
+    assert "cannot" in proc.stderr, proc.stderr  # the server names the verb and resource
+
+
+def test_unreachable_api_server_is_explained(tmp_path: Path, cluster: Any) -> None:
+    import yaml
+
+    config = yaml.safe_load(Path(cluster.kubeconfig).read_text())
+    for c in config["clusters"]:
+        c["cluster"]["server"] = "https://127.0.0.1:1"
+    dead = tmp_path / "dead.kubeconfig"
+    dead.write_text(yaml.safe_dump(config))
+    proc = cli(str(dead), "status", "x", "-n", "default", timeout=60)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "cannot reach the Kubernetes API server at https://127.0.0.1:1" in proc.stderr
