@@ -9,6 +9,7 @@ verb is missing, who owns a conflicting field) and counts requests, so that budg
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -336,28 +337,37 @@ class Cluster:
         return ClusterError(f"cannot {what}: {message} (HTTP {code})")
 
 
-#: lightkube registers generic classes process-wide, one per (apiVersion, kind).
+#: Generic classes, one per (apiVersion, kind, scope), shared by every Cluster in the process.
 _GENERIC: dict[tuple[str, str, bool], Any] = {}
+_GENERIC_LOCK = threading.Lock()
 
 
 def _generic_class(rtype: ResourceType) -> Any:
+    """A generic resource class for a kind, made here rather than by lightkube's
+    ``create_*_resource``: those register the class process-wide, and refuse a kind that
+    lightkube's typed models (or another thread) registered first."""
     key = (rtype.api_version, rtype.kind, rtype.namespaced)
-    cls = _GENERIC.get(key)
-    if cls is not None:
-        return cls
-    from lightkube.core.resource_registry import resource_registry
-    from lightkube.generic_resource import create_global_resource, create_namespaced_resource
-
-    group, version = _group_version(rtype.api_version)
-    make = create_namespaced_resource if rtype.namespaced else create_global_resource
-    try:
-        cls = make(group, version, rtype.kind, rtype.plural)
-    except ValueError:  # registered by someone else in this process (e.g. the caller)
-        cls = resource_registry.get(rtype.api_version, rtype.kind)
+    with _GENERIC_LOCK:
+        cls = _GENERIC.get(key)
         if cls is None:
-            raise
-    _GENERIC[key] = cls
-    return cls
+            from lightkube import generic_resource as g
+
+            group, version = _group_version(rtype.api_version)
+            classes: tuple[Any, Any, Any] = (
+                (g.GenericNamespacedResource, g.GenericNamespacedStatus, g.GenericNamespacedScale)
+                if rtype.namespaced
+                else (g.GenericGlobalResource, g.GenericGlobalStatus, g.GenericGlobalScale)
+            )
+            base, status, scale = classes
+            info = g.create_api_info(group, version, rtype.kind, rtype.plural)
+            attrs = {
+                "_api_info": info,
+                # the status and scale subresources, as lightkube's own generic classes have
+                "Status": g._create_subresource(status, info, action="status"),
+                "Scale": g._create_subresource(scale, info, action="scale"),
+            }
+            cls = _GENERIC[key] = type(rtype.kind, (base,), attrs)
+        return cls
 
 
 def _conflict_owners(status: Any) -> str:

@@ -32,7 +32,7 @@ import pytest
 from lightkube import ApiError, Client, KubeConfig
 from lightkube.resources.core_v1 import Namespace, ServiceAccount
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 TESTENV_RUN = REPO / "testenv" / "run"
 KUBECONFIG_ENV = "MODELSERVICE_TEST_KUBECONFIG"
 # Covers a cold build of the control plane on a 2-core machine.
