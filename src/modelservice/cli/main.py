@@ -18,6 +18,7 @@ COMMAND_MODULES = {
         "cluster_cmds",
     ),
     **dict.fromkeys(("presets", "plan", "sweep"), "planning_cmds"),
+    "operator": "operator_cmds",
 }
 
 
