@@ -16,14 +16,14 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from typing import Any
 
 from modelservice.errors import Problem, ValuesError
 from modelservice.operator.crd import API_VERSION, HASH_ANNOTATION, KIND, MANAGED_BY, OWNER_LABEL
+from modelservice.quantity import quantity_or_none
 
 Obj = dict[str, Any]
 #: (API group, kind, name): what makes two children of one ModelService the same object.
@@ -140,47 +140,10 @@ def desired_children(
 
 # ---------------------------------------------------------------- desired versus live
 
-_QUANTITY = re.compile(r"^([+-]?[0-9.]+)((?:[eE][+-]?[0-9]+)|[a-zA-Z]*)$")
-_SUFFIX = {
-    "": Decimal(1),
-    "n": Decimal("1e-9"),
-    "u": Decimal("1e-6"),
-    "m": Decimal("1e-3"),
-    "k": Decimal("1e3"),
-    "M": Decimal("1e6"),
-    "G": Decimal("1e9"),
-    "T": Decimal("1e12"),
-    "P": Decimal("1e15"),
-    "E": Decimal("1e18"),
-    "Ki": Decimal(2**10),
-    "Mi": Decimal(2**20),
-    "Gi": Decimal(2**30),
-    "Ti": Decimal(2**40),
-    "Pi": Decimal(2**50),
-    "Ei": Decimal(2**60),
-}
 
-
-def quantity(value: Any) -> Decimal | None:
-    """A Kubernetes quantity's value (``"500m"`` → 0.5, ``"1Gi"`` → 1073741824), or None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return Decimal(str(value))
-    if not isinstance(value, str):
-        return None
-    m = _QUANTITY.match(value.strip())
-    if not m:
-        return None
-    number, suffix = m.groups()
-    try:
-        if suffix[:1] in ("e", "E") and suffix[1:].lstrip("+-").isdigit():
-            return Decimal(number + suffix)
-        if suffix not in _SUFFIX:
-            return None
-        return Decimal(number) * _SUFFIX[suffix]
-    except InvalidOperation:
-        return None
+def quantity(value: Any) -> Fraction | None:
+    """A Kubernetes quantity's value (``"500m"`` → 1/2, ``"1Gi"`` → 1073741824), or None."""
+    return quantity_or_none(value)
 
 
 def _empty(value: Any) -> bool:

@@ -8,13 +8,11 @@ a first-fit-decreasing placement. No cluster access here; :mod:`.plan` reads the
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any, NamedTuple
 
-from modelservice.errors import ModelServiceError
+from modelservice.quantity import QuantityError, parse_quantity
 
 __all__ = [
     "Node",
@@ -34,48 +32,6 @@ __all__ = [
 ]
 
 Obj = dict[str, Any]
-
-_SUFFIX = {
-    "": Fraction(1),
-    "n": Fraction(1, 10**9),
-    "u": Fraction(1, 10**6),
-    "m": Fraction(1, 1000),
-    "k": Fraction(10**3),
-    "M": Fraction(10**6),
-    "G": Fraction(10**9),
-    "T": Fraction(10**12),
-    "P": Fraction(10**15),
-    "E": Fraction(10**18),
-    "Ki": Fraction(2**10),
-    "Mi": Fraction(2**20),
-    "Gi": Fraction(2**30),
-    "Ti": Fraction(2**40),
-    "Pi": Fraction(2**50),
-    "Ei": Fraction(2**60),
-}
-_QUANTITY = re.compile(
-    r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]?)$"
-)
-
-
-class QuantityError(ModelServiceError):
-    """A resource quantity that is not a Kubernetes quantity."""
-
-
-def parse_quantity(value: Any) -> Fraction:
-    """``"500m"`` → 1/2, ``"16Gi"`` → 17179869184, ``8`` → 8."""
-    if isinstance(value, bool):
-        raise QuantityError(f"not a quantity: {value!r}")
-    if isinstance(value, int):
-        return Fraction(value)
-    if isinstance(value, float):
-        return Fraction(str(value))
-    text = str(value).strip()
-    m = _QUANTITY.match(text)
-    if not m:
-        raise QuantityError(f"not a Kubernetes quantity: {value!r}")
-    number, suffix = m.groups()
-    return Fraction(number) * _SUFFIX[suffix]
 
 
 def to_units(resource: str, value: Any) -> int:
