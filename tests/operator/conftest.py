@@ -51,8 +51,8 @@ def crds(cluster: Any) -> None:
         for obj in [crd(), *peering_crds()]:
             live = api.get("apiextensions.k8s.io/v1", "CustomResourceDefinition",
                            obj["metadata"]["name"])  # fmt: skip
-            conds = {c["type"]: c["status"] for c in (live or {}).get("status", {}).get(
-                "conditions", [])}  # fmt: skip
+            status = (live or {}).get("status") or {}
+            conds = {c["type"]: c["status"] for c in status.get("conditions") or []}
             if conds.get("Established") != "True":
                 return False
         return True

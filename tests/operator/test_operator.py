@@ -66,7 +66,7 @@ def wait_ready(api: modelservice.Cluster, name: str, timeout: float = 120) -> di
         gen = (ms or {}).get("metadata", {}).get("generation")
         ok = (
             condition(ms, "Ready").get("status") == "True"
-            and (ms or {}).get("status", {}).get("observedGeneration") == gen
+            and ((ms or {}).get("status") or {}).get("observedGeneration") == gen
         )
         return ms if ok else None
 
