@@ -534,8 +534,16 @@ def test_field_conflict_names_the_owner(cluster: Any, namespace: str) -> None:
     cluster.client.patch(
         Deployment, name, {"spec": {"replicas": 3}}, namespace=namespace, field_manager="autoscaler"
     )
-    proc = cli(cluster.kubeconfig, "upgrade", "own", "-n", namespace, "-f", str(FACEBOOK),
-               "--no-force-conflicts")  # fmt: skip
+    proc = cli(
+        cluster.kubeconfig,
+        "upgrade",
+        "own",
+        "-n",
+        namespace,
+        "-f",
+        str(FACEBOOK),
+        "--no-force-conflicts",
+    )
     assert proc.returncode == 1
     assert "owned by another field manager" in proc.stderr and "autoscaler" in proc.stderr
     assert "--force-conflicts" in proc.stderr
@@ -583,3 +591,57 @@ def test_unreachable_api_server_is_explained(tmp_path: Path, cluster: Any) -> No
     proc = cli(str(dead), "status", "x", "-n", "default", timeout=60)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "cannot reach the Kubernetes API server at https://127.0.0.1:1" in proc.stderr
+
+
+def test_helm_rollback_of_ours_and_ours_of_helms(
+    cluster: Any, namespace: str, helm: Path, tmp_path: Path
+) -> None:
+    """Interop both ways: helm rolls back a release of ours, and we read and remove one of
+    helm's."""
+    env = {**os.environ, "KUBECONFIG": cluster.kubeconfig}
+    rel = release(cluster, "ours", namespace)
+    rel.install(values(DEFAULTS))
+    rel.upgrade(values(DEFAULTS, sets=("decode.replicas=3",)))
+    subprocess.run(
+        [str(helm), "rollback", "ours", "1", "-n", namespace],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    dep = rel.cluster.get("apps/v1", "Deployment", "ours-llm-d-modelservice-decode", namespace)
+    assert dep["spec"]["replicas"] == 1
+    assert [(r.version, r.status) for r in rel.history()][-1] == (3, "deployed")
+    rel.upgrade(values(DEFAULTS, sets=("decode.replicas=2",)))  # and we carry on after helm
+    assert rel.history()[-1].version == 4
+
+    chart = tmp_path / "tiny"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: tiny\nversion: 1.2.3\nappVersion: '9'\n"
+    )
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\n"
+        "metadata:\n  name: {{ .Release.Name }}-cm\ndata:\n  a: b\n"
+    )
+    subprocess.run(
+        [str(helm), "install", "theirs", str(chart), "-n", namespace],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    listed = cli(cluster.kubeconfig, "list", "-n", namespace)
+    line = next(x for x in listed.stdout.splitlines() if x.startswith("theirs "))
+    assert "tiny-1.2.3" in line and "deployed" in line
+    status = cli(cluster.kubeconfig, "status", "theirs", "-n", namespace)
+    assert "ConfigMap/theirs-cm" in status.stdout and "yes" in status.stdout
+    gone = cli(cluster.kubeconfig, "uninstall", "theirs", "-n", namespace)
+    assert gone.returncode == 0, gone.stderr
+    assert rel.cluster.get("v1", "ConfigMap", "theirs-cm", namespace) is None
+    out = subprocess.run(
+        [str(helm), "list", "-n", namespace, "-q"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert out.split() == ["ours"]

@@ -73,6 +73,7 @@ class Record:
     first_deployed: str = ""
     last_deployed: str = ""
     deleted: str = ""
+    chart_name: str = CHART_NAME
     chart_version: str = CHART_VERSION
     app_version: str = APP_VERSION
     extra: dict[str, Any] = field(default_factory=dict)
@@ -81,15 +82,15 @@ class Record:
     def to_json(self) -> dict[str, Any]:
         doc = dict(self.extra)
         chart = dict(doc.get("chart") or {})
-        chart["metadata"] = {
-            **(chart.get("metadata") or {}),
-            "apiVersion": "v2",
-            "name": CHART_NAME,
-            "version": self.chart_version,
-            "appVersion": self.app_version,
-            "description": "llm-d ModelService, rendered by the modelservice tool",
-            "type": "application",
-        }
+        if not chart.get("metadata"):  # a record read back keeps its chart (maybe Helm's)
+            chart["metadata"] = {
+                "apiVersion": "v2",
+                "name": self.chart_name,
+                "version": self.chart_version,
+                "appVersion": self.app_version,
+                "description": "llm-d ModelService, rendered by the modelservice tool",
+                "type": "application",
+            }
         chart.setdefault("templates", [])
         chart.setdefault("files", [])
         doc.update(
@@ -155,6 +156,7 @@ class Record:
                 first_deployed=info.get("first_deployed", ""),
                 last_deployed=info.get("last_deployed", ""),
                 deleted=info.get("deleted", ""),
+                chart_name=meta.get("name", "MISSING"),
                 chart_version=meta.get("version", ""),
                 app_version=meta.get("appVersion", ""),
                 extra=doc,
@@ -164,4 +166,4 @@ class Record:
 
     @property
     def chart(self) -> str:
-        return f"{CHART_NAME}-{self.chart_version}"
+        return f"{self.chart_name}-{self.chart_version}"
