@@ -61,16 +61,20 @@ def _leader_worker_set(obj: Obj) -> tuple[bool, str]:
 
 
 def _route_or_pool(obj: Obj) -> tuple[bool, str]:
-    """Accepted where a gateway controller reports it; without one there is nothing to wait
-    for, and the table says so."""
+    """Accepted where a gateway controller reports it (its conditions are shown); without
+    one there is nothing to wait for, and the table says so."""
     parents = (obj.get("status") or {}).get("parents") or []
     if not parents:
         return True, "no controller status"
+    ok = True
+    shown = []
     for parent in parents:
         for cond in parent.get("conditions") or []:
+            shown.append(f"{cond.get('type')}={cond.get('status')}")
             if cond.get("type") == "Accepted" and cond.get("status") != "True":
-                return False, f"not accepted: {cond.get('reason', '')} {cond.get('message', '')}"
-    return True, "Accepted"
+                ok = False
+                shown[-1] += f" ({cond.get('reason', '')}: {cond.get('message', '')})"
+    return ok, ", ".join(shown) or "no conditions"
 
 
 PREDICATES: dict[str, Callable[[Obj], tuple[bool, str]]] = {
