@@ -164,7 +164,20 @@ def test_dry_run_server_validates_and_stores_nothing(cluster: Any, namespace: st
         "--dry-run=server",
     )
     assert proc.returncode == 0, proc.stderr
-    assert "nothing was stored" in proc.stdout
+    assert "accepted all 10 objects" in proc.stdout and "nothing was stored" in proc.stdout
+    fresh = cli(
+        cluster.kubeconfig,
+        "install",
+        "dry",
+        "-n",
+        namespace + "-new",
+        "-f",
+        str(FACEBOOK),
+        "--dry-run=server",
+        "--create-namespace",
+    )
+    assert fresh.returncode == 0, fresh.stderr
+    assert "can only be checked once the namespace exists" in fresh.stdout
     rel = release(cluster, "dry", namespace)
     assert rel.history() == [] and kinds_names(rel) == set()
 

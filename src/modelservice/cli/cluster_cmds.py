@@ -309,11 +309,7 @@ def _deploy(args: argparse.Namespace, op: str) -> int:
         progress.close()
     took = time.monotonic() - started
     if args.dry_run:
-        n = record.manifest.count("\n---\n") + 1
-        print(
-            f"dry run: the API server accepted all {n} objects of release {args.release!r}; "
-            "nothing was stored"
-        )
+        print(f"dry run of release {args.release!r}: {record.description}; nothing was stored")
         return EXIT_OK
     print(
         f"release {args.release!r} revision {record.version} {record.status} in namespace "

@@ -387,14 +387,30 @@ class Release:
         )
 
     def _dry_run(self, objects: list[Obj], user: dict[str, Any], create_namespace: bool) -> Record:
-        """Server-side dry run: the API server validates (and defaults) every object."""
-        if self.cluster.get("v1", "Namespace", self.namespace) is None and not create_namespace:
+        """Server-side dry run: the API server validates (and defaults) every object. The
+        record returned is not stored; its description says what was checked."""
+        exists = self.cluster.get("v1", "Namespace", self.namespace) is not None
+        if not exists and not create_namespace:
             raise ReleaseError(
                 f"namespace {self.namespace!r} does not exist: create it, or pass "
                 "--create-namespace"
             )
-        if self.cluster.get("v1", "Namespace", self.namespace) is not None:
+        if exists:
             self._apply_all(objects, force_conflicts=True, dry_run=True)
+            what = f"the API server accepted all {len(objects)} objects"
+        else:
+            # Objects cannot be dry-run into a namespace that does not exist yet: check the
+            # namespace itself and the cluster-scoped objects, and say what was left out.
+            ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": self.namespace}}
+            self.cluster.apply(ns, dry_run=True)
+            rtype = self.cluster.resource_type
+            scoped = [o for o in objects if not rtype(o["apiVersion"], o["kind"]).namespaced]
+            self._apply_all(scoped, force_conflicts=True, dry_run=True)
+            what = (
+                f"the API server accepted the namespace {self.namespace!r} and "
+                f"{len(scoped)} cluster-scoped objects; the other {len(objects) - len(scoped)} "
+                "objects can only be checked once the namespace exists"
+            )
         return Record(
             self.name,
             self.namespace,
@@ -402,7 +418,7 @@ class Release:
             "pending-install",
             self._manifest(objects),
             user,
-            description="Dry run complete",
+            description=what,
         )
 
     def _deploy(
