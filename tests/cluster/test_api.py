@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 
 import pytest
 from lightkube import ApiError
@@ -10,7 +11,7 @@ from lightkube.models.apps_v1 import DeploymentSpec
 from lightkube.models.core_v1 import Container, PodSpec, PodTemplateSpec
 from lightkube.models.meta_v1 import LabelSelector, ObjectMeta
 from lightkube.resources.apps_v1 import Deployment, ReplicaSet
-from lightkube.resources.core_v1 import ConfigMap, Pod
+from lightkube.resources.core_v1 import ConfigMap, Namespace, Pod
 
 pytestmark = pytest.mark.cluster
 
@@ -86,3 +87,23 @@ def test_deleting_deployment_collects_replicasets_and_pods(cluster, namespace):
         time.sleep(0.25)
     assert not left_rs, [r.metadata.name for r in left_rs]
     assert not left_pods, [p.metadata.name for p in left_pods]
+
+
+def test_deleting_namespace_removes_it_and_its_objects(cluster):
+    client = cluster.client
+    name = f"ns-gc-{uuid.uuid4().hex[:6]}"
+    client.create(Namespace(metadata=ObjectMeta(name=name)))
+    client.create(ConfigMap(metadata=ObjectMeta(name="x"), data={"k": "v"}), namespace=name)
+    client.delete(Namespace, name)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            ns = client.get(Namespace, name)
+        except ApiError as e:
+            assert e.status.code == 404
+            break
+        assert ns.status.phase == "Terminating"
+        time.sleep(0.25)
+    else:
+        raise AssertionError(f"namespace {name} was never removed by the namespace controller")
+    assert list(client.list(ConfigMap, namespace=name)) == []

@@ -47,15 +47,14 @@ type options struct {
 
 // env is one running environment.
 type env struct {
-	opts       options
-	dataDir    string
-	ownDataDir bool
-	logDir     string
-	etcd       *embed.Etcd
-	mu         sync.Mutex
-	children   []*child
-	stopping   bool
-	wroteKC    bool
+	opts     options
+	dataDir  string
+	logDir   string
+	etcd     *embed.Etcd
+	mu       sync.Mutex
+	children []*child
+	stopping bool
+	wroteKC  bool
 }
 
 type child struct {
@@ -96,7 +95,6 @@ func (e *env) run() int {
 	var err error
 	if e.opts.dataDir == "" {
 		e.dataDir, err = os.MkdirTemp("", "llm-d-testenv-")
-		e.ownDataDir = true
 	} else {
 		e.dataDir, err = filepath.Abs(e.opts.dataDir)
 		if err == nil {
