@@ -229,28 +229,20 @@ class Release:
                 continue
             if (obj.get("metadata") or {}).get("annotations", {}).get(KEEP_ANNOTATION) == "keep":
                 continue
-            meta = obj.get("metadata") or {}
-            self.cluster.delete(
-                obj["apiVersion"],
-                obj["kind"],
-                meta["name"],
-                meta.get("namespace") or self.namespace,
-            )
+            name = obj["metadata"]["name"]
+            self.cluster.delete(obj["apiVersion"], obj["kind"], name, self._namespace_of(obj))
             gone.append(ident)
         return gone
 
     # ------------------------------------------------------------------ waiting
 
     def object_status(self, obj: Obj) -> ObjectStatus:
-        meta = obj.get("metadata") or {}
-        live = self.cluster.get(
-            obj["apiVersion"], obj["kind"], meta["name"], meta.get("namespace") or self.namespace
-        )
-        state = ObjectStatus(readiness(live, obj["kind"], meta["name"]))
+        live = self._live(obj)
+        state = ObjectStatus(readiness(live, obj["kind"], obj["metadata"]["name"]))
         selector = pod_selector(live or obj)
         if selector is not None:
             pods = self.cluster.list(
-                "v1", "Pod", namespace=meta.get("namespace") or self.namespace, labels=selector
+                "v1", "Pod", namespace=self._namespace_of(obj), labels=selector
             )
             state.pods_ready, state.pods, state.restarts, state.problem = pod_summary(pods)
         return state
@@ -286,11 +278,12 @@ class Release:
                 )
             time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
 
+    def _namespace_of(self, obj: Obj) -> str:
+        return str((obj.get("metadata") or {}).get("namespace") or self.namespace)
+
     def _live(self, obj: Obj) -> Obj | None:
-        meta = obj["metadata"]
-        return self.cluster.get(
-            obj["apiVersion"], obj["kind"], meta["name"], meta.get("namespace") or self.namespace
-        )
+        name = obj["metadata"]["name"]
+        return self.cluster.get(obj["apiVersion"], obj["kind"], name, self._namespace_of(obj))
 
     # ------------------------------------------------------------------ operations
 
