@@ -8,7 +8,14 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
-from modelservice.cli.common import EXIT_OK, add_value_flags, dedent, load, print_warnings
+from modelservice.cli.common import (
+    EXIT_OK,
+    add_value_flags,
+    color,
+    dedent,
+    load,
+    print_warnings,
+)
 
 if TYPE_CHECKING:
     from modelservice.cluster.release import Release
@@ -327,11 +334,7 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
 
 
 def _color(code: str, text: str) -> str:
-    import os
-
-    if os.environ.get("NO_COLOR") or not sys.stdout.isatty():
-        return text
-    return f"\033[{code}m{text}\033[0m"
+    return color(code, text, sys.stdout)
 
 
 def cmd_diff(args: argparse.Namespace) -> int:

@@ -18,7 +18,8 @@ EXIT_USAGE = 2
 EXIT_BUG = 70
 
 
-def _color(code: str, text: str, stream: object) -> str:
+def color(code: str, text: str, stream: object) -> str:
+    """``text`` in an ANSI colour when ``stream`` is a terminal and NO_COLOR is unset."""
     isatty = getattr(stream, "isatty", None)
     if os.environ.get("NO_COLOR") or not (isatty and isatty()):
         return text
@@ -119,12 +120,12 @@ def preset_dirs(args: argparse.Namespace) -> list[str]:
 
 def print_warnings(warnings: tuple[Problem, ...] | list[Problem]) -> None:
     for w in warnings:
-        print(f"{_color('33', 'warning:', sys.stderr)} {w}", file=sys.stderr)
+        print(f"{color('33', 'warning:', sys.stderr)} {w}", file=sys.stderr)
 
 
 def fail(err: ModelServiceError) -> NoReturn:
     """Print a user error (every problem it carries) and exit non-zero."""
-    label = _color("31;1", "error:", sys.stderr)
+    label = color("31;1", "error:", sys.stderr)
     if isinstance(err, ValuesError) and len(err.problems) > 1:
         print(f"{label} {len(err.problems)} problems in the values:", file=sys.stderr)
         for p in err.problems:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from modelservice.cli.common import (
     EXIT_ERROR,
@@ -115,26 +115,16 @@ def _render(args: argparse.Namespace) -> tuple[list[dict[str, object]], str]:
 
 
 def _select(objects: list[dict[str, object]], wanted: list[str]) -> list[dict[str, object]]:
+    """The objects ``--show-only KIND[/NAME]`` asks for; every request must match one."""
     from modelservice.errors import Problem, ValuesError
 
-    chosen = []
-    for obj in objects:
-        kind = str(obj["kind"])
-        name = str(obj["metadata"]["name"])  # type: ignore[index]
-        for w in wanted:
-            k, _, n = w.partition("/")
-            if k.lower() == kind.lower() and (not n or n == name):
-                chosen.append(obj)
-                break
-    missing = [
-        w
-        for w in wanted
-        if not any(
-            w.partition("/")[0].lower() == str(o["kind"]).lower()
-            and (not w.partition("/")[2] or w.partition("/")[2] == o["metadata"]["name"])  # type: ignore[index]
-            for o in objects
-        )
-    ]
+    def matches(want: str, obj: dict[str, object]) -> bool:
+        kind, _, name = want.partition("/")
+        meta: Any = obj["metadata"]
+        return kind.lower() == str(obj["kind"]).lower() and (not name or name == meta["name"])
+
+    chosen = [o for o in objects if any(matches(w, o) for w in wanted)]
+    missing = [w for w in wanted if not any(matches(w, o) for o in objects)]
     if missing:
         have = ", ".join(f"{o['kind']}/{o['metadata']['name']}" for o in objects)  # type: ignore[index]
         raise ValuesError(
