@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from modelservice import Problem, ValuesError
-from modelservice._api import Rendered, render_release
+from modelservice.pipeline import Rendered, render_release
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHARED = REPO_ROOT.parent / "shared"

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from modelservice import ValuesError
-from modelservice._api import render_release
+from modelservice.pipeline import render_release
 from modelservice.values.layering import load_values
 from tests.unit.helpers import VLLM
 

@@ -191,9 +191,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
-    from modelservice._api import validate_values
     from modelservice.operator.crd import custom_resource
     from modelservice.output.yaml import dump
+    from modelservice.pipeline import validate_values
 
     values = load(args)
     checked = validate_values(values, release=args.name, namespace=args.namespace or "default")

@@ -106,7 +106,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _render(args: argparse.Namespace) -> tuple[list[dict[str, object]], str]:
-    from modelservice._api import render_release
+    from modelservice.pipeline import render_release
 
     namespace = args.namespace or "default"
     result = render_release(load(args), release=args.release, namespace=namespace)

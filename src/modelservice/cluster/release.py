@@ -171,7 +171,7 @@ class Release:
     def _render(
         self, values: Values | Mapping[str, Any] | None
     ) -> tuple[list[Obj], dict[str, Any]]:
-        from modelservice._api import render_release
+        from modelservice.pipeline import render_release
 
         result = render_release(values, release=self.name, namespace=self.namespace)
         if self.on_warnings is not None and result.warnings:

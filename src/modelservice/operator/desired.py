@@ -99,7 +99,7 @@ def desired_children(
     """Render the parent's spec (release = its name, namespace = its namespace) into its
     children. ``cluster_scoped`` lists (apiVersion, kind) pairs the cluster serves
     cluster-wide: a namespaced ModelService cannot own those."""
-    from modelservice._api import render_release
+    from modelservice.pipeline import render_release
 
     meta = parent["metadata"]
     spec = parent.get("spec") or {}

@@ -50,7 +50,7 @@ def _labels() -> dict[str, str]:
 
 def epp_rules() -> list[Obj]:
     """The rules of every Role the renderer can give the endpoint picker."""
-    from modelservice._api import render
+    from modelservice.pipeline import render
 
     rules: list[Obj] = []
     for pool_api in ("inference.networking.x-k8s.io/v1alpha2", "inference.networking.k8s.io/v1"):

@@ -21,8 +21,8 @@ from modelservice.planning.packing import (
 )
 
 if TYPE_CHECKING:
-    from modelservice._api import Rendered
     from modelservice.cluster.client import Cluster
+    from modelservice.pipeline import Rendered
     from modelservice.values.layering import Values
 
 __all__ = ["Plan", "RolePlan", "plan", "plan_rendered", "read_nodes"]
@@ -258,7 +258,7 @@ def plan(
     Raises :class:`~modelservice.errors.ValuesError` for invalid values and
     :class:`~modelservice.cluster.client.ClusterError` when the cluster cannot be read.
     """
-    from modelservice._api import render_release
+    from modelservice.pipeline import render_release
 
     rendered = render_release(values, release=release, namespace=namespace)
     result = plan_rendered(rendered, release=release, namespace=namespace)

@@ -254,7 +254,7 @@ def sweep(
     holding one). Treatment ``i`` (from 1) is released as ``NAME-i``. Invalid treatments are
     returned in ``failures``; errors in the sweep's own input raise :class:`ValuesError`.
     """
-    from modelservice._api import render_release
+    from modelservice.pipeline import render_release
     from modelservice.planning.plan import plan_rendered
 
     _check_name(name)
