@@ -214,7 +214,7 @@ def test_fuzz_release_documents(doc: dict[str, Any]) -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.integers(1, 20_000), st.sampled_from(["[", "{\"a\":"]))
+@given(st.integers(1, 20_000), st.sampled_from(["[", '{"a":']))
 def test_fuzz_nesting(depth: int, opener: str) -> None:
     closer = "]" if opener == "[" else "}"
     text = ('{"name": "x", "version": 1, "config": {"k": ' + opener * depth + "1" + closer * depth

@@ -133,7 +133,7 @@ def test_install_refuses_an_unowned_object_with_helms_message() -> None:
     text = err.value.describe(cli=True)
     assert (
         'ConfigMap "shared" in namespace "team-a" exists and cannot be imported into the '
-        'current release: invalid ownership metadata; label validation error: missing key '
+        "current release: invalid ownership metadata; label validation error: missing key "
         '"app.kubernetes.io/managed-by": must be set to "Helm"; annotation validation error: '
         'missing key "meta.helm.sh/release-name": must be set to "rel"' in text
     )
@@ -173,7 +173,8 @@ def test_upgrade_checks_only_objects_new_to_the_release() -> None:
 def test_uninstall_deletes_only_what_still_carries_this_releases_marks() -> None:
     env = Env()
     rel = env.release()
-    rel.install(with_extra(cm("mine"), cm("stolen"), cm("kept", **{"helm.sh/resource-policy": "keep"})))
+    kept = cm("kept", **{"helm.sh/resource-policy": "keep"})
+    rel.install(with_extra(cm("mine"), cm("stolen"), kept))
     # someone else's release took "stolen" over meanwhile (helm --take-ownership)
     stolen = env.cluster.find("ConfigMap", "stolen")
     assert stolen is not None
@@ -289,7 +290,7 @@ def test_atomic_upgrade_failure_restores_the_previous_revision() -> None:
     rel = env.release()
     rel.install(with_extra(cm("v1-only")))
     env.cluster.reject = lambda obj: "too big" if obj["metadata"]["name"] == "bad" else None
-    with pytest.raises(ReleaseError, match="(?s)too big.*rolled back.*revision 1 is running"):
+    with pytest.raises(ReleaseError, match=r"(?s)too big.*rolled back.*revision 1 is running"):
         rel.upgrade(with_extra(cm("new"), cm("bad"), replicas=4), atomic=True)
     assert env.statuses() == [(1, "deployed"), (2, "failed")]
     assert names(env, "ConfigMap") == {"v1-only"}
