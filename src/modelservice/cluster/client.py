@@ -314,7 +314,8 @@ class Cluster:
     def create(self, obj: dict[str, Any]) -> dict[str, Any]:
         """Create; :class:`AlreadyExists` when the object is there."""
         cls = self.resource_class(obj["apiVersion"], obj["kind"])
-        what = f"create {obj['kind']}/{obj['metadata']['name']}"
+        meta = obj["metadata"]
+        what = f"create {obj['kind']}/{meta.get('name') or meta.get('generateName', '')}"
         return _as_dict(self._call(what, self.client.create, cls(obj), namespace=self._ns(obj)))
 
     def replace(self, obj: dict[str, Any]) -> dict[str, Any]:
