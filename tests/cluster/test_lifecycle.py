@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.clusterenv import token_kubeconfig
 
 import modelservice
 from modelservice.cluster.records import Record
@@ -567,27 +568,8 @@ def test_rbac_forbidden_names_verb_and_resource(
     cluster: Any, namespace: str, tmp_path: Path
 ) -> None:
     """A user without rights gets told which verb on which resource was refused."""
-    import yaml
-    from lightkube.models.authentication_v1 import TokenRequestSpec
-    from lightkube.models.meta_v1 import ObjectMeta
-    from lightkube.resources.core_v1 import ServiceAccount
-
-    cluster.client.create(ServiceAccount(metadata=ObjectMeta(name="nobody")), namespace=namespace)
-    token = cluster.client.create(
-        ServiceAccount.Token(
-            metadata=ObjectMeta(name="nobody", namespace=namespace),
-            spec=TokenRequestSpec(audiences=[], expirationSeconds=600),
-        ),
-        "nobody",
-        namespace=namespace,
-    ).status.token
-    admin = yaml.safe_load(Path(cluster.kubeconfig).read_text())
-    admin["users"] = [{"name": "nobody", "user": {"token": token}}]
-    for ctx in admin["contexts"]:
-        ctx["context"]["user"] = "nobody"
-    restricted = tmp_path / "nobody.kubeconfig"
-    restricted.write_text(yaml.safe_dump(admin))
-    proc = cli(str(restricted), "install", "nope", "-n", namespace, "-f", str(DEFAULTS))
+    restricted = token_kubeconfig(cluster, namespace, "nobody", tmp_path / "nobody.kubeconfig")
+    proc = cli(restricted, "install", "nope", "-n", namespace, "-f", str(DEFAULTS))
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "forbidden" in proc.stderr and "RBAC" in proc.stderr, proc.stderr
     assert "cannot" in proc.stderr, proc.stderr  # the server names the verb and resource
