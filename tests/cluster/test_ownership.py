@@ -285,5 +285,5 @@ def test_a_failed_first_install_can_be_upgraded(
         "release 'q' has no deployed revision: revision 1 failed. Upgrading over it: revision 2 "
         "applies the new values" in up.stderr
     )
-    assert [(r.version, r.status) for r in rel.history()] == [(1, "failed"), (2, "deployed")]
+    assert [(r.version, r.status) for r in rel.history()] == [(1, "superseded"), (2, "deployed")]
     assert rel.status().ready

@@ -322,7 +322,7 @@ def test_failed_first_install_is_upgraded_over_as_helm_4_does() -> None:
     env.warnings.clear()
     rec = rel.upgrade(LIGHT)
     assert (rec.version, rec.status, rec.description) == (2, "deployed", "Upgrade complete")
-    assert env.statuses() == [(1, "failed"), (2, "deployed")]
+    assert env.statuses() == [(1, "superseded"), (2, "deployed")]  # as Helm 4 records it
     assert env.warnings == [
         "release 'rel' has no deployed revision: revision 1 failed. Upgrading over it: "
         "revision 2 applies the new values, and the objects of revision 1 that they no "

@@ -568,8 +568,8 @@ class Release:
         record.status = DEPLOYED
         record.description = description
         self._update(record, "its success")
-        if previous is not None and previous.status == DEPLOYED:
-            self._supersede(previous)
+        if previous is not None:
+            self._supersede(previous)  # as Helm: a failed revision upgraded over, too
         self._trim(history_max)
         return record
 
@@ -580,7 +580,7 @@ class Release:
         except Conflict:
             # Changed meanwhile (by Helm, say): mark what is stored now, if still deployed.
             fresh = next((r for r in self.history() if r.version == previous.version), None)
-            if fresh is not None and fresh.status == DEPLOYED:
+            if fresh is not None and fresh.status != SUPERSEDED:
                 fresh.status = SUPERSEDED
                 self.driver.update(fresh)
 
