@@ -26,31 +26,15 @@ from typing import Any
 
 import pytest
 from tests.cluster.test_lifecycle import cli, release
+from tests.operator.test_operator import light_spec
 
 import modelservice
 
 pytestmark = pytest.mark.cluster
 
-SIM = "ghcr.io/llm-d/llm-d-inference-sim:0.0.4"
-
 
 def light(**extra: Any) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        "modelArtifacts": {"uri": "hf://facebook/opt-125m"},
-        "routing": {
-            "modelName": "facebook/opt-125m",
-            "epp": {"create": False},
-            "inferencePool": {"create": False},
-            "httpRoute": {"create": False},
-        },
-        "decode": {
-            "replicas": 1,
-            "containers": [{"name": "vllm", "image": SIM, "modelCommand": "imageDefault"}],
-        },
-        "prefill": {"create": False},
-    }
-    values.update(extra)
-    return values
+    return {**light_spec(), **extra}
 
 
 def values_file(tmp_path: Path, values: dict[str, Any], name: str = "v.yaml") -> str:

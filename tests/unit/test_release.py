@@ -25,23 +25,9 @@ from modelservice.cluster.records import Record
 from modelservice.cluster.release import Release
 from modelservice.cluster.storage import MemoryDriver
 from modelservice.errors import Problem
+from tests.unit.test_operator_unit import LIGHT
 
 NS = "team-a"
-SIM = "ghcr.io/llm-d/llm-d-inference-sim:0.0.4"
-LIGHT: dict[str, Any] = {
-    "modelArtifacts": {"uri": "hf://facebook/opt-125m"},
-    "routing": {
-        "modelName": "facebook/opt-125m",
-        "epp": {"create": False},
-        "inferencePool": {"create": False},
-        "httpRoute": {"create": False},
-    },
-    "decode": {
-        "replicas": 1,
-        "containers": [{"name": "vllm", "image": SIM, "modelCommand": "imageDefault"}],
-    },
-    "prefill": {"create": False},
-}
 
 
 def cm(name: str, **annotations: str) -> dict[str, Any]:

@@ -95,6 +95,10 @@ class OperatorCluster(Cluster):
         self._count()
         return super()._raw_get(path)
 
+    def _raw(self, method: str, path: str, what: str, body: Any = None) -> dict[str, Any]:
+        self._count()
+        return super()._raw(method, path, what, body)
+
     def patch_status(self, name: str, namespace: str, patch: Mapping[str, Any]) -> Obj:
         from lightkube.types import PatchType
 
