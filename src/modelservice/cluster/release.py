@@ -312,8 +312,11 @@ class Release:
         timeout: float,
         progress: ProgressFn | None = None,
         interval: float = 1.0,
+        reported: float | None = None,
     ) -> None:
-        """Poll until every object is ready; on timeout, say which are not and why."""
+        """Poll until every object is ready; on timeout, say which are not and why.
+        ``reported`` is the timeout to name in that message (the operation's whole
+        ``--timeout``, of which waiting gets what is left)."""
         deadline = time.monotonic() + timeout
         while True:
             states = [
@@ -333,7 +336,7 @@ class Release:
                         f"  {s.kind}/{s.name}: {s.progress}" + (f" ({why})" if why else "")
                     )
                 raise ReleaseError(
-                    f"timed out after {timeout:.0f}s waiting for release "
+                    f"timed out after {reported or timeout:.0f}s waiting for release "
                     f"{self.name!r}; not ready:\n" + "\n".join(lines)
                 )
             time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
@@ -546,8 +549,8 @@ class Release:
             self.engine.apply_all(objects, force_conflicts=force_conflicts)
             self._warn(describe_skipped(self.engine.prune(old, objects), "release"))
             if wait:
-                self.wait(objects, timeout=max(0.0, started + timeout - self.clock()),
-                          progress=progress)  # fmt: skip
+                left = max(0.0, started + timeout - self.clock())
+                self.wait(objects, timeout=left, progress=progress, reported=timeout)
         except (ClusterError, KeyboardInterrupt) as exc:
             if isinstance(exc, LockLost):
                 raise
