@@ -23,7 +23,10 @@ if TYPE_CHECKING:
 OPTIONS: dict[str, tuple[str, str]] = {
     "create_namespace": ("create_namespace=True", "--create-namespace"),
     "take_ownership": ("take_ownership=True", "--take-ownership"),
-    "force_conflicts": ("force_conflicts=True", "the default (drop --no-force-conflicts)"),
+    "force_conflicts": (
+        "force_conflicts=True",
+        "--force-conflicts (the default: leave out --no-force-conflicts)",
+    ),
     "force": ("force=True", "--force"),
     "include_foreign": ("include_foreign=True", "--include-foreign-objects"),
     "timeout": ("timeout=", "--timeout"),
