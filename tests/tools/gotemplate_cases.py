@@ -1,3 +1,4 @@
+# ruff: noqa: E501 -- template texts are data, kept on one line each as Helm reads them
 """The gotemplate engine's test cases; ``gotemplate_golden.py`` records Helm's answers.
 
 Every case is a template text run with the chart's root context (``.Values`` below,

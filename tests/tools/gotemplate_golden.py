@@ -35,7 +35,7 @@ from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from gotemplate_cases import (  # noqa: E402
+from gotemplate_cases import (
     CHART_VERSION,
     FILE_CASES,
     SET_VALUES,
@@ -179,11 +179,12 @@ def collect(helm: str) -> dict[str, object]:
     base = partials()
     tpl_cases = dict(TPL_CASES)
     for cid in YAML_VALUES:
-        tpl_cases[f"yaml.{cid}"] = "{{ toYaml (index .Values.y %s) }}" % json.dumps(cid)
+        tpl_cases[f"yaml.{cid}"] = "{{ toYaml (index .Values.y " + json.dumps(cid) + ") }}"
     for cid in TPLVALUES:
         tpl_cases[f"tv.{cid}"] = (
-            '{{ include "common.tplvalues.render" (dict "value" (index .Values.tv %s) '
-            '"context" $) }}' % json.dumps(cid)
+            '{{ include "common.tplvalues.render" (dict "value" (index .Values.tv '
+            + json.dumps(cid)
+            + ') "context" $) }}'
         )
     results: dict[str, dict[str, str]] = {}
     items = list(tpl_cases.items())

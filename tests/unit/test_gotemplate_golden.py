@@ -94,11 +94,11 @@ def run_file(text: str) -> str:
 
 def helm_file_output(raw: str) -> str:
     """What ``helm template`` prints for a rendered file: documents split on ``---``,
-    empty ones dropped, each trimmed, joined with its Source header."""
+    empty ones dropped, each trimmed, each after its Source header."""
     import re
 
     docs = [d.strip() for d in re.split(r"(?:^|\s*\n)---\s*", raw)]
-    docs = [d for d in docs if d and not all(ln.startswith("#") for ln in d.splitlines())]
+    docs = [d for d in docs if d]
     return "".join(
         d + "\n" + ("---\n# Source: gtchart/templates/case.yaml\n" if i < len(docs) - 1 else "")
         for i, d in enumerate(docs)

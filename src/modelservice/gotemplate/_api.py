@@ -189,7 +189,7 @@ def capabilities(
     Helm 3's defaults; Helm 4's default follows its client-go version."""
     v = kube_version if kube_version.startswith("v") else "v" + kube_version
     core = v[1:].split("-")[0].split("+")[0]
-    parts = (core.split(".") + ["0", "0"])[:2]
+    parts = [*core.split("."), "0", "0"][:2]
     kube = gv.GoStruct(
         "common.KubeVersion",
         {"Version": v, "Major": parts[0], "Minor": parts[1]},

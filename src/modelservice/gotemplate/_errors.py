@@ -56,7 +56,7 @@ class TemplateError(Exception):
     @property
     def location(self) -> str:
         """``name:line:col`` (or ``name:line`` for syntax errors, as Go reports them)."""
-        if self.parse or not self.column and not self.context:
+        if self.parse or (not self.column and not self.context):
             return f"{self.template}:{self.line}"
         return f"{self.template}:{self.line}:{self.column}"
 

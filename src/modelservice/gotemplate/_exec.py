@@ -499,12 +499,11 @@ class State:
             if result is MISSING or result is None:
                 return "" if type(receiver) is gv.StrMap else NIL_IFACE
             return result
-        if isinstance(receiver, gv.GoStruct):
-            if name in receiver.fields:
-                if has_args:
-                    raise self.error(f"{name} has arguments but cannot be invoked as function")
-                v = receiver.fields[name]
-                return NIL_IFACE if v is None else v
+        if isinstance(receiver, gv.GoStruct) and name in receiver.fields:
+            if has_args:
+                raise self.error(f"{name} has arguments but cannot be invoked as function")
+            v = receiver.fields[name]
+            return NIL_IFACE if v is None else v
         typ = "interface {}" if iface else gv.type_name(receiver, self.fl)
         raise self.error(f"can't evaluate field {name} in type {typ}")
 

@@ -18,7 +18,7 @@ import math
 import zlib
 from collections.abc import Callable, Mapping
 from decimal import ROUND_HALF_UP, Decimal, localcontext
-from typing import Any
+from typing import Any, TypeVar
 
 from . import _fmt
 from . import _values as gv
@@ -28,10 +28,13 @@ from ._parse import go_quote
 FUNCS: dict[str, Func] = {}
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
 def _reg(
     name: str, params: tuple[str, ...] = (), variadic: str | None = None, builtin: bool = False
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+) -> Callable[[_F], _F]:
+    def deco(fn: _F) -> _F:
         FUNCS[name] = Func(name, fn, params, variadic, builtin=builtin)
         return fn
 
@@ -83,7 +86,7 @@ def _go_kind_name(st: State, v: Any) -> str:
 def strval(st: State, v: Any) -> str:
     """sprig's ``strval``: strings as they are, anything else as ``%v`` prints it."""
     if type(v) is str:
-        return v  # type: ignore[no-any-return]
+        return v
     v = _dig(v)
     if isinstance(v, gv.GoStruct) and v.string is not None:
         return v.string
@@ -250,15 +253,14 @@ def _index(st: State, item: Any, *indexes: Any) -> Any:
             b = item.encode()
             x = _index_arg(st, index, len(b))
             if x == len(b):
-                raise FuncError(f"reflect: string index out of range")
+                raise FuncError("reflect: string index out of range")
             item = gv.Int(b[x])
         elif isinstance(item, list | tuple):
             x = _index_arg(st, index, len(item))
             if x == len(item):
                 raise FuncError("reflect: slice index out of range")
-            item = item[x]
-            if item is None and type(item) is not gv.StrList:
-                item = NIL_IFACE
+            elem = item[x]
+            item = NIL_IFACE if elem is None and type(item) in (list, tuple) else elem
         elif isinstance(item, Mapping):
             index = _dig(index)
             if index is None:
@@ -394,7 +396,7 @@ def _ge(st: State, a: Any, b: Any) -> bool:
 
 def _eval_args(st: State, args: tuple[Any, ...]) -> str:
     if len(args) == 1 and type(args[0]) is str:
-        return args[0]  # type: ignore[no-any-return]
+        return args[0]
     return _fmt.sprint([_dig(a) for a in args], st.fl)
 
 
@@ -499,7 +501,7 @@ class _Wrapped(FuncError):
 
 @_reg("required", (STR, ANY))
 def _required(st: State, warn: str, val: Any) -> Any:
-    if val is None or val == "" and type(val) is str:
+    if val is None or (type(val) is str and val == ""):
         raise _Fail(warn)
     return val
 
@@ -761,7 +763,11 @@ def _trim(st: State, s: str) -> str:
     return s.strip(_UNICODE_SPACE)
 
 
-_UNICODE_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+# unicode.IsSpace, which strings.TrimSpace uses.
+_UNICODE_SPACE = (
+    "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 
 
 @_reg("upper", (STR,))
@@ -871,19 +877,9 @@ def _initials(st: State, s: str) -> str:
 
 @_reg("swapcase", (STR,))
 def _swapcase(st: State, s: str) -> str:
-    out = []
-    ws = True
-    for c in s:
-        if c.isupper():
-            out.append(c.lower())
-        elif c.istitle():
-            out.append(c.lower())
-        elif c.islower():
-            out.append(c.upper() if ws else c.upper())
-        else:
-            out.append(c)
-        ws = c.isspace()
-    return "".join(out)
+    return "".join(
+        c.lower() if c.isupper() or c.istitle() else c.upper() if c.islower() else c for c in s
+    )
 
 
 def _abbreviate_full(s: str, offset: int, width: int) -> str:
@@ -1114,7 +1110,8 @@ def _b64_error(s: str) -> str:
     for i, c in enumerate(b):
         if chr(c) not in alphabet and chr(c) != "=" and c not in (10, 13):
             return f"illegal base64 data at input byte {i}"
-    return f"illegal base64 data at input byte {max(len(b) - len(b) % 4, 0) if len(b) % 4 else len(b) - 1}"
+    at = len(b) - len(b) % 4 if len(b) % 4 else len(b) - 1
+    return f"illegal base64 data at input byte {at}"
 
 
 @_reg("b32enc", (STR,))
@@ -1611,7 +1608,7 @@ def _regex(fn: Callable[..., Any], must: bool, *args: Any) -> Any:
 
 def _go_backquote(s: str) -> str:
     """Go regexp's quote(): backquotes when strconv.CanBackquote, else strconv.Quote."""
-    if "`" not in s and all(c == "\t" or (" " <= c and c != "\x7f") for c in s):
+    if "`" not in s and all(c == "\t" or (c >= " " and c != "\x7f") for c in s):
         return f"`{s}`"
     return go_quote(s)
 
@@ -1817,18 +1814,19 @@ _alias("mustPush", "append")
 # What Helm has and this engine refuses, by name.
 
 _NONDETERMINISTIC = (
-    "now ago date dateInZone date_in_zone dateModify date_modify mustDateModify "
-    "must_date_modify htmlDate htmlDateInZone toDate mustToDate unixEpoch duration "
-    "durationRound randAlphaNum randAlpha randAscii randNumeric randInt randBytes shuffle "
-    "uuidv4 genPrivateKey genCA genCAWithKey genSelfSignedCert genSelfSignedCertWithKey "
-    "genSignedCert genSignedCertWithKey buildCustomCert bcrypt htpasswd encryptAES "
-    "decryptAES derivePassword"
-).split()
+    *("now", "ago", "date", "dateInZone", "date_in_zone", "dateModify", "date_modify"),
+    *("mustDateModify", "must_date_modify", "htmlDate", "htmlDateInZone", "toDate"),
+    *("mustToDate", "unixEpoch", "duration", "durationRound", "randAlphaNum", "randAlpha"),
+    *("randAscii", "randNumeric", "randInt", "randBytes", "shuffle", "uuidv4"),
+    *("genPrivateKey", "genCA", "genCAWithKey", "genSelfSignedCert"),
+    *("genSelfSignedCertWithKey", "genSignedCert", "genSignedCertWithKey"),
+    *("buildCustomCert", "bcrypt", "htpasswd", "encryptAES", "decryptAES", "derivePassword"),
+)
 
 _NOT_EVALUATED = (
-    "wrap wrapWith snakecase camelcase kebabcase semver urlParse urlJoin "
-    "toToml fromToml toYamlPretty call"
-).split()
+    *("wrap", "wrapWith", "snakecase", "camelcase", "kebabcase", "semver", "urlParse"),
+    *("urlJoin", "toToml", "fromToml", "toYamlPretty", "call"),
+)
 
 
 def _unsupported(name: str, why: str) -> Func:

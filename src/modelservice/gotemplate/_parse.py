@@ -1271,11 +1271,11 @@ class Parser:
         u = _parse_go_int(text, signed=False)
         if u is not None:
             n.is_uint = True
-        i = _parse_go_int(text, signed=True)
-        if i is not None:
+        iv = _parse_go_int(text, signed=True)
+        if iv is not None:
             n.is_int = True
-            n.int64 = i
-            if i == 0:
+            n.int64 = iv
+            if iv == 0:
                 n.is_uint = True
         if n.is_int:
             n.is_float = True

@@ -220,7 +220,7 @@ def truth(v: Any) -> bool:
 
 def float_digits(f: float) -> tuple[str, int]:
     """The shortest decimal digits that read back as ``abs(f)``, and the decimal point's
-    position: ``0.d1d2... × 10**dp``. Python's ``repr`` and Go's shortest formatting pick
+    position: ``0.d1d2... * 10**dp``. Python's ``repr`` and Go's shortest formatting pick
     the same digits."""
     r = repr(abs(f))
     mant, _, exp_s = r.partition("e")
@@ -250,10 +250,7 @@ def _fmt_e(neg: bool, digits: str, dp: int, prec: int, upper: bool = False) -> s
 
 def _fmt_f(neg: bool, digits: str, dp: int, prec: int) -> str:
     """strconv's ``%f`` from decimal digits; ``prec`` digits after the point."""
-    if dp > 0:
-        ip = digits[:dp].ljust(dp, "0")
-    else:
-        ip = "0"
+    ip = digits[:dp].ljust(dp, "0") if dp > 0 else "0"
     frac = ""
     if prec > 0:
         for i in range(prec):

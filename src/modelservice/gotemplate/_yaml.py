@@ -32,10 +32,13 @@ _BEST_INDENT = 2
 # go-yaml v2's implicit resolution (resolve.go): what a plain scalar would read back as.
 
 _RESOLVE_MAP = frozenset(
-    "y Y yes Yes YES true True TRUE on On ON n N no No NO false False FALSE off Off OFF "
-    "~ null Null NULL .nan .NaN .NAN .inf .Inf .INF +.inf +.Inf +.INF -.inf -.Inf -.INF "
-    "<<".split()
-) | {""}
+    {
+        *("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"),
+        *("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"),
+        *("", "~", "null", "Null", "NULL", ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF"),
+        *("+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", "<<"),
+    }
+)
 
 _HINTS = {c: "D" for c in "0123456789"}
 _HINTS.update({"+": "S", "-": "S", ".": "."})
@@ -323,8 +326,10 @@ def _sort_keys(keys: list[str]) -> list[str]:
 
 
 def _check_readable(s: str) -> str:
-    """go-yaml's reader refuses characters Go's JSON encoder leaves raw (DEL, the C1
-    controls but NEL, U+FFFE/U+FFFF); Helm's toYaml then fails and prints nothing."""
+    """A JSON string as go-yaml reads it back. Go's JSON encoder leaves DEL, the C1
+    controls and U+FFFE/U+FFFF raw, and go-yaml's reader refuses them (Helm's toYaml then
+    prints nothing); it also leaves NEL (U+0085) raw, which YAML reads as a line break
+    and folds like any other inside a quoted scalar."""
     if s.isascii():
         if "\x7f" in s:
             raise YAMLError("yaml: control characters are not allowed")
@@ -333,7 +338,31 @@ def _check_readable(s: str) -> str:
         o = ord(c)
         if o == 0x7F or (0x80 <= o <= 0x9F and o != 0x85) or o in (0xFFFE, 0xFFFF):
             raise YAMLError("yaml: control characters are not allowed")
-    return s
+    return _fold_nel(s) if "\x85" in s else s
+
+
+def _fold_nel(s: str) -> str:
+    """go-yaml's double-quoted scanner on raw NEL breaks: blanks around a break vanish,
+    one break becomes a space, each further break a newline."""
+    out: list[str] = []
+    i = 0
+    n = len(s)
+    while i < n:
+        j = i
+        while j < n and s[j] in " \t":
+            j += 1
+        if j < n and s[j] == "\x85":
+            breaks = 0
+            while j < n and s[j] in " \t\x85":
+                if s[j] == "\x85":
+                    breaks += 1
+                j += 1
+            out.append(" " if breaks == 1 else "\n" * (breaks - 1))
+            i = j
+            continue
+        out.append(s[i:j] if j > i else s[i])
+        i = j if j > i else i + 1
+    return "".join(out)
 
 
 def _node(v: Any, fl: bool) -> Any:
