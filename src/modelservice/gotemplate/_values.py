@@ -471,6 +471,12 @@ def _json(v: Any, fl: bool, esc: bool, indent: str | None, depth: int, out: list
         raise JSONError(f"json: unsupported type: {type(v).__name__}")
 
 
+def as_float(v: int) -> float:
+    """float64(v), saturating as Go's conversion of a huge integer does not: callers only
+    meet ints beyond float range in hand-made data."""
+    return _as_float(v)
+
+
 def _as_float(v: int) -> float:
     try:
         return float(v)

@@ -247,14 +247,28 @@ def resolves_to_string(s: str) -> bool:
 # ---------------------------------------------------------------------------------------
 # From template values to what go-yaml v2 reads back from Go's JSON.
 
-_NULL = ("null",)
+
+class _Raw(str):
+    """A scalar that is not a string (number, bool, null), already in its YAML form."""
+
+    __slots__ = ()
 
 
-def _number_node(text: str) -> tuple[str, ...]:
-    """A JSON number's text, as go-yaml v2 resolves and re-prints it."""
-    if _go_parse_int(text, False) or _go_parse_int(text, True):
-        return ("raw", str(int(text)))
-    return ("raw", _yaml_float(float(text)))
+_NULL = _Raw("null")
+_TRUE = _Raw("true")
+_FALSE = _Raw("false")
+
+
+def _float_node(f: float) -> _Raw:
+    """A float64 after Go's JSON encoder and go-yaml's decoder: integral values within
+    int64/uint64 come back as integers, the rest as floats printed with 'g'."""
+    if math.isnan(f) or math.isinf(f):
+        raise gv.JSONError("json: unsupported value")
+    if f.is_integer() and abs(f) < 1e21:
+        i = int(f)
+        if -(2**63) <= i < 2**64:
+            return _Raw(str(i))
+    return _Raw(_yaml_float(f))
 
 
 def _yaml_float(f: float) -> str:
@@ -374,17 +388,15 @@ def _node(v: Any, fl: bool) -> Any:
     if v is None:
         return _NULL
     if t is bool:
-        return ("raw", "true" if v else "false")
+        return _TRUE if v else _FALSE
     if t is gv.Int or t is gv.Int64:
-        return ("raw", int.__repr__(v))
+        return _Raw(int.__repr__(v))
     if t is int:
-        if fl:
-            return _number_node(gv.format_float_json(float(v)))
-        return ("raw", int.__repr__(v))
+        if fl and not -(2**53) <= v <= 2**53:
+            return _float_node(gv.as_float(v))
+        return _Raw(int.__repr__(v))
     if t is float:
-        if math.isnan(v) or math.isinf(v):
-            raise gv.JSONError("json: unsupported value")
-        return _number_node(gv.format_float_json(v))
+        return _float_node(v)
     if isinstance(v, Mapping):
         items = {_check_readable(str(k)): x for k, x in v.items()}
         return {"": [(k, _node(items[k], fl)) for k in _sort_keys(list(items))]}
@@ -393,7 +405,7 @@ def _node(v: Any, fl: bool) -> Any:
     if isinstance(v, gv.GoStruct):
         return _node(v.fields, fl)
     if isinstance(v, bool):
-        return ("raw", "true" if v else "false")
+        return _TRUE if v else _FALSE
     if isinstance(v, int):
         return _node(int(v), fl)
     if isinstance(v, float):
@@ -422,6 +434,12 @@ def _printable(c: str) -> bool:
 _BREAKS = "\r\n\x85\u2028\u2029"
 
 
+def _has_break(s: str) -> bool:
+    if s.isascii():
+        return "\n" in s or "\r" in s
+    return any(c in _BREAKS for c in s)
+
+
 class _Analysis:
     __slots__ = ("block", "block_plain", "flow_plain", "multiline", "single")
 
@@ -432,6 +450,9 @@ class _Analysis:
             self.block_plain = True
             self.single = True
             self.block = False
+            return
+        if value.isascii() and value.isprintable():
+            self._printable_ascii(value)
             return
         block_ind = flow_ind = line_breaks = special = False
         leading_space = leading_break = trailing_space = trailing_break = False
@@ -502,6 +523,36 @@ class _Analysis:
         if block_ind:
             self.block_plain = False
 
+    def _printable_ascii(self, value: str) -> None:
+        """The same decisions for the common case, a single line of printable ASCII,
+        without a loop over the characters."""
+        c0 = value[0]
+        flow_ind = block_ind = value.startswith(("---", "..."))
+        if c0 in "#,[]{}&*!|>'\"%@`":
+            flow_ind = block_ind = True
+        elif c0 in "?:":
+            flow_ind = True
+            if len(value) == 1 or value[1] in " \t":
+                block_ind = True
+        elif c0 == "-" and (len(value) == 1 or value[1] in " \t"):
+            flow_ind = block_ind = True
+        rest = value[1:]
+        if rest:
+            if any(c in rest for c in ",?[]{}"):
+                flow_ind = True
+            if ":" in rest:
+                flow_ind = True
+                if ": " in rest or ":\t" in rest or rest.endswith(":"):
+                    block_ind = True
+            if " #" in value or "\t#" in value:
+                flow_ind = block_ind = True
+        edge_space = c0 == " " or value[-1] == " "
+        self.multiline = False
+        self.single = True
+        self.block = value[-1] != " "
+        self.flow_plain = not (edge_space or flow_ind)
+        self.block_plain = not (edge_space or block_ind)
+
 
 _DQ_ESCAPES = {
     "\x00": "0",
@@ -520,6 +571,37 @@ _DQ_ESCAPES = {
     "\u2028": "L",
     "\u2029": "P",
 }
+
+
+@functools.lru_cache(maxsize=8192)
+def _style(s: str, simple_key: bool) -> int:
+    """How go-yaml writes the string ``s`` in block context: what ``stringv`` asks for
+    (literal if multi-line, plain if it reads back as a string, else double-quoted),
+    then what the emitter allows (emitterc.go, select_scalar_style). Strings recur
+    (keys above all), so the decision is cached."""
+    a = _Analysis(s)
+    if "\n" in s:
+        style = _LITERAL
+    elif s and resolves_to_string(s) and not _is_base60_float(s):
+        style = _PLAIN
+    else:
+        style = _DOUBLE
+    if simple_key and a.multiline:
+        style = _DOUBLE
+    if style == _PLAIN and (not a.block_plain or (not s and simple_key)):
+        style = _SINGLE
+    if style == _SINGLE and not a.single:
+        style = _DOUBLE
+    if style == _LITERAL and (not a.block or simple_key):
+        style = _DOUBLE
+    return style
+
+
+def _simple_key(k: str) -> bool:
+    """A key go-yaml writes as ``key:``; longer (128 bytes) or multi-line ones get ``? ``."""
+    if len(k) <= 32 and k.isascii() and k.isprintable():
+        return True
+    return not _Analysis(k).multiline and len(k.encode()) <= 128
 
 
 class _Emitter:
@@ -586,11 +668,18 @@ class _Emitter:
     # -- nodes ------------------------------------------------------------------------
 
     def node(self, n: Any, mapping: bool, simple_key: bool) -> None:
-        if type(n) is str:
-            self.string(n, simple_key)
-        elif type(n) is tuple:
-            self.scalar(n[1] if n is not _NULL else "null", _PLAIN, _Analysis(n[-1]), simple_key)
-        elif type(n) is dict:
+        t = type(n)
+        if t is _Raw:
+            # Numbers, booleans and null: plain, one word, nothing to fold.
+            if not self.whitespace:
+                self.out.append(" ")
+                self.column += 1
+            self.out.append(n)
+            self.column += len(n)
+            self.whitespace = self.indention = False
+        elif t is str:
+            self.scalar(n, _style(n, simple_key), simple_key)
+        elif t is dict:
             items = n[""]
             if not items:
                 self.write_indicator("{", True, True, False)
@@ -599,13 +688,12 @@ class _Emitter:
             self.increase_indent(False, False)
             for k, v in items:
                 self.write_indent()
-                ka = _Analysis(k)
-                if not ka.multiline and len(k.encode()) <= 128:
-                    self.string(k, True, ka)
+                if _simple_key(k):
+                    self.scalar(k, _style(k, True), True)
                     self.write_indicator(":", False, False, False)
                 else:
                     self.write_indicator("?", True, False, True)
-                    self.string(k, False, ka)
+                    self.scalar(k, _style(k, False), False)
                     self.write_indent()
                     self.write_indicator(":", True, False, True)
                 self.node(v, True, False)
@@ -622,29 +710,7 @@ class _Emitter:
                 self.node(item, False, False)
             self.pop_indent()
 
-    def string(self, s: str, simple_key: bool, a: _Analysis | None = None) -> None:
-        if a is None:
-            a = _Analysis(s)
-        if "\n" in s:
-            style = _LITERAL
-        elif s and resolves_to_string(s) and not _is_base60_float(s):
-            style = _PLAIN
-        else:
-            style = _DOUBLE
-        self.scalar(s, style, a, simple_key)
-
-    def scalar(self, value: str, style: int, a: _Analysis, simple_key: bool) -> None:
-        if simple_key and a.multiline:
-            style = _DOUBLE
-        if style == _PLAIN:
-            if not a.block_plain:
-                style = _SINGLE
-            if not value and simple_key:
-                style = _SINGLE
-        if style == _SINGLE and not a.single:
-            style = _DOUBLE
-        if style == _LITERAL and (not a.block or simple_key):
-            style = _DOUBLE
+    def scalar(self, value: str, style: int, simple_key: bool) -> None:
         self.increase_indent(True, False)
         allow_breaks = not simple_key
         if style == _PLAIN:
@@ -663,7 +729,7 @@ class _Emitter:
         if not self.whitespace:
             self.out.append(" ")
             self.column += 1
-        if self.column + len(value) <= _BEST_WIDTH + 1 and not any(c in _BREAKS for c in value):
+        if self.column + len(value) <= _BEST_WIDTH + 1 and not _has_break(value):
             self.write_str(value)
         else:
             spaces = breaks = False
@@ -697,7 +763,7 @@ class _Emitter:
 
     def write_single(self, value: str, allow_breaks: bool) -> None:
         self.write_indicator("'", True, False, False)
-        if self.column + len(value) <= _BEST_WIDTH + 1 and not any(c in _BREAKS for c in value):
+        if self.column + len(value) <= _BEST_WIDTH + 1 and not _has_break(value):
             self.write_str(value.replace("'", "''"))
         else:
             spaces = breaks = False
