@@ -78,16 +78,16 @@ class Templates:
                 f'template: no template "{name}" associated with template "{HELM_TPL_NAME}"',
                 template=name,
             )
-        env = self._env(ints, HELM_TPL_NAME)
+        env = self._env(_float_ints(ints), HELM_TPL_NAME)
         return execute(env, self._ns, tree, name, data).replace("<no value>", "")
 
-    def _env(self, ints: str, root_name: str) -> Env:
+    def _env(self, float_ints: bool, root_name: str) -> Env:
         extra = self._extra
 
         def parse_in(name: str, text: str, ns: Namespace) -> dict[str, Tree]:
             return _parse_cached(name, text, extra)
 
-        return Env(self._funcs, _float_ints(ints), parse_in, root_name)
+        return Env(self._funcs, float_ints, parse_in, root_name)
 
     def render(
         self, text: str, data: Any, *, ints: Ints = "float64", name: str = HELM_TPL_NAME
@@ -95,10 +95,13 @@ class Templates:
         """Helm's ``tpl text data``: ``text`` is parsed as template ``name`` in a copy of
         this set (its own ``define`` blocks stay local), executed with ``data`` as dot,
         and ``<no value>`` is removed from the output."""
+        fl = _float_ints(ints)
+        if "{{" not in text:
+            return text.replace("<no value>", "")
         trees = _parse_cached(name, text, self._extra)
         ns = self._ns.child()
         ns.add(trees)
-        env = self._env(ints, name)
+        env = self._env(fl, name)
         return execute(env, ns, trees[name], name, data).replace("<no value>", "")
 
     def tpl_value(self, value: Any, context: Any, *, ints: Ints = "float64") -> str:

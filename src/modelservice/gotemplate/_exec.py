@@ -482,6 +482,11 @@ class State:
         receiver: Any,
         iface: bool,
     ) -> Any:
+        if type(receiver) is dict:  # the common case, without the ABC checks below
+            if (args is not None and len(args) > 1) or final is not MISSING:
+                raise self.error(f"{name} is not a method but has arguments")
+            result = receiver.get(name)
+            return NIL_IFACE if result is None else result
         if receiver is None:
             return None
         if receiver is NIL_IFACE:
