@@ -711,6 +711,20 @@ class _Emitter:
             self.pop_indent()
 
     def scalar(self, value: str, style: int, simple_key: bool) -> None:
+        if (
+            style == _PLAIN
+            and self.column + len(value) <= _BEST_WIDTH
+            and value.isascii()
+            and value.isprintable()
+        ):
+            # One short line: no folding, so the scalar's indentation never matters.
+            if not self.whitespace:
+                self.out.append(" ")
+                self.column += 1
+            self.out.append(value)
+            self.column += len(value)
+            self.whitespace = self.indention = False
+            return
         self.increase_indent(True, False)
         allow_breaks = not simple_key
         if style == _PLAIN:
