@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from modelservice import gotemplate as gt  # noqa: E402
 from modelservice.gotemplate._values import Int  # noqa: E402
+from modelservice.values.layering import coalesce  # noqa: E402
 
 CHART = ROOT.parent / "shared" / "reference" / "charts" / "llm-d-modelservice-v0.4.12.tgz"
 CASE = ROOT.parent / "shared" / "conformance" / "versions" / "v0.4.12-example-pd"
@@ -73,19 +74,6 @@ def per_call(fn: Callable[[], object], seconds: float) -> float:
             fn()
         samples.append((time.perf_counter() - t) / n)
     return statistics.median(samples)
-
-
-def coalesce(defaults: Any, user: Any) -> Any:
-    """Helm's layering, enough here: maps merge, a user null deletes, the rest replaces."""
-    if not isinstance(defaults, dict) or not isinstance(user, dict):
-        return user
-    out = dict(defaults)
-    for k, v in user.items():
-        if v is None:
-            out.pop(k, None)
-        else:
-            out[k] = coalesce(out[k], v) if isinstance(out.get(k), dict) else v
-    return out
 
 
 def chart_render() -> Callable[[], object]:

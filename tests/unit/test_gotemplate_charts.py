@@ -18,6 +18,7 @@ import pytest
 
 from modelservice import gotemplate as gt
 from modelservice.gotemplate._values import Int
+from modelservice.values.layering import coalesce
 
 from .helpers import SHARED
 
@@ -68,22 +69,6 @@ def templates(version: str) -> gt.Templates:
     for name in _template_names(files):
         t.add(files[name], name)
     return t
-
-
-def coalesce(defaults: Any, user: Any) -> Any:
-    """Helm's values coalescing, enough for these charts: maps merge, a user null deletes
-    a default, anything else replaces."""
-    if not isinstance(defaults, dict) or not isinstance(user, dict):
-        return user
-    out = dict(defaults)
-    for k, v in user.items():
-        if v is None:
-            out.pop(k, None)
-        elif k in out and isinstance(out[k], dict) and isinstance(v, dict):
-            out[k] = coalesce(out[k], v)
-        else:
-            out[k] = v
-    return out
 
 
 def chart_metadata(text: str) -> dict[str, Any]:

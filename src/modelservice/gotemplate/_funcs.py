@@ -1595,17 +1595,6 @@ _alias("mustMergeOverwrite", "mergeOverwrite")
 # sprig: regular expressions, semver, paths
 
 
-def _regex(fn: Callable[..., Any], must: bool, *args: Any) -> Any:
-    from ._regex import RegexError
-
-    try:
-        return fn(*args)
-    except RegexError as e:
-        if must:
-            raise FuncError(str(e)) from None
-        raise FuncError(f"regexp: Compile({_go_backquote(args[0])}): {e}") from None
-
-
 def _go_backquote(s: str) -> str:
     """Go regexp's quote(): backquotes when strconv.CanBackquote, else strconv.Quote."""
     if "`" not in s and all(c == "\t" or (c >= " " and c != "\x7f") for c in s):
@@ -1613,97 +1602,37 @@ def _go_backquote(s: str) -> str:
     return go_quote(s)
 
 
-@_reg("regexMatch", (STR, STR))
-def _regex_match(st: State, rx: str, s: str) -> bool:
-    from ._regex import RegexError, match
+def _regex_pair(suffix: str, params: tuple[str, ...], op: str, lists: bool) -> None:
+    """Register sprig's ``regexX`` and ``mustRegexX``. A bad pattern makes the first
+    panic with Go's ``regexp: Compile(`p`): ...`` (``regexMatch`` instead answers false)
+    and the second return the bare error."""
 
-    try:
-        return match(rx, s)
-    except RegexError as e:
-        if "not supported" in str(e):
-            raise FuncError(str(e)) from None
-        return False
+    def make(must: bool) -> Callable[..., Any]:
+        def fn(st: State, *args: Any) -> Any:
+            from . import _regex
 
+            try:
+                r = getattr(_regex, op)(*args)
+            except _regex.RegexError as e:
+                if must or "not supported" in str(e):
+                    raise FuncError(str(e)) from None
+                if suffix == "Match":
+                    return False
+                raise FuncError(f"regexp: Compile({_go_backquote(args[0])}): {e}") from None
+            return gv.StrList(r) if lists and r is not None else r
 
-@_reg("mustRegexMatch", (STR, STR))
-def _must_regex_match(st: State, rx: str, s: str) -> bool:
-    from ._regex import match
+        return fn
 
-    return bool(_regex(match, True, rx, s))
-
-
-@_reg("regexFind", (STR, STR))
-def _regex_find(st: State, rx: str, s: str) -> str:
-    from ._regex import find
-
-    return str(_regex(find, False, rx, s))
-
-
-@_reg("mustRegexFind", (STR, STR))
-def _must_regex_find(st: State, rx: str, s: str) -> str:
-    from ._regex import find
-
-    return str(_regex(find, True, rx, s))
+    for name, must in ((f"regex{suffix}", False), (f"mustRegex{suffix}", True)):
+        FUNCS[name] = Func(name, make(must), params)
 
 
-@_reg("regexFindAll", (STR, STR, INT))
-def _regex_find_all(st: State, rx: str, s: str, n: int) -> Any:
-    from ._regex import find_all
-
-    r = _regex(find_all, False, rx, s, n)
-    return gv.StrList(r) if r is not None else None
-
-
-@_reg("mustRegexFindAll", (STR, STR, INT))
-def _must_regex_find_all(st: State, rx: str, s: str, n: int) -> Any:
-    from ._regex import find_all
-
-    r = _regex(find_all, True, rx, s, n)
-    return gv.StrList(r) if r is not None else None
-
-
-@_reg("regexReplaceAll", (STR, STR, STR))
-def _regex_replace_all(st: State, rx: str, s: str, repl: str) -> str:
-    from ._regex import replace_all
-
-    return str(_regex(replace_all, False, rx, s, repl, False))
-
-
-@_reg("mustRegexReplaceAll", (STR, STR, STR))
-def _must_regex_replace_all(st: State, rx: str, s: str, repl: str) -> str:
-    from ._regex import replace_all
-
-    return str(_regex(replace_all, True, rx, s, repl, False))
-
-
-@_reg("regexReplaceAllLiteral", (STR, STR, STR))
-def _regex_replace_all_literal(st: State, rx: str, s: str, repl: str) -> str:
-    from ._regex import replace_all
-
-    return str(_regex(replace_all, False, rx, s, repl, True))
-
-
-@_reg("mustRegexReplaceAllLiteral", (STR, STR, STR))
-def _must_regex_replace_all_literal(st: State, rx: str, s: str, repl: str) -> str:
-    from ._regex import replace_all
-
-    return str(_regex(replace_all, True, rx, s, repl, True))
-
-
-@_reg("regexSplit", (STR, STR, INT))
-def _regex_split(st: State, rx: str, s: str, n: int) -> Any:
-    from ._regex import split
-
-    r = _regex(split, False, rx, s, n)
-    return gv.StrList(r) if r is not None else None
-
-
-@_reg("mustRegexSplit", (STR, STR, INT))
-def _must_regex_split(st: State, rx: str, s: str, n: int) -> Any:
-    from ._regex import split
-
-    r = _regex(split, True, rx, s, n)
-    return gv.StrList(r) if r is not None else None
+_regex_pair("Match", (STR, STR), "match", False)
+_regex_pair("Find", (STR, STR), "find", False)
+_regex_pair("FindAll", (STR, STR, INT), "find_all", True)
+_regex_pair("ReplaceAll", (STR, STR, STR), "replace_all", False)
+_regex_pair("ReplaceAllLiteral", (STR, STR, STR), "replace_all_literal", False)
+_regex_pair("Split", (STR, STR, INT), "split", True)
 
 
 @_reg("regexQuoteMeta", (STR,))

@@ -313,40 +313,30 @@ class _Lexer:
         return (IDENTIFIER, self.start, word)
 
     def _char(self) -> Token:
-        t = self.text
-        n = len(t)
-        while True:
-            if self.pos >= n:
-                return self._error("unterminated character constant")
-            c = t[self.pos]
-            self.pos += 1
-            if c == "\\":
-                if self.pos < n and t[self.pos] != "\n":
-                    self.pos += 1
-                    continue
-                return self._error("unterminated character constant")
-            if c == "\n":
-                return self._error("unterminated character constant")
-            if c == "'":
-                return (CHAR_CONSTANT, self.start, t[self.start : self.pos])
+        return self._quoted("'", CHAR_CONSTANT, "unterminated character constant")
 
     def _quote(self) -> Token:
+        return self._quoted('"', STRING, "unterminated quoted string")
+
+    def _quoted(self, quote: str, typ: int, unterminated: str) -> Token:
+        """A "..." or '...' literal: backslash escapes the next character; a newline or
+        the end of input before the closing quote is an error."""
         t = self.text
         n = len(t)
         while True:
             if self.pos >= n:
-                return self._error("unterminated quoted string")
+                return self._error(unterminated)
             c = t[self.pos]
             self.pos += 1
             if c == "\\":
                 if self.pos < n and t[self.pos] != "\n":
                     self.pos += 1
                     continue
-                return self._error("unterminated quoted string")
+                return self._error(unterminated)
             if c == "\n":
-                return self._error("unterminated quoted string")
-            if c == '"':
-                return (STRING, self.start, t[self.start : self.pos])
+                return self._error(unterminated)
+            if c == quote:
+                return (typ, self.start, t[self.start : self.pos])
 
     def _raw_quote(self) -> Token:
         t = self.text

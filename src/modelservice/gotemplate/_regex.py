@@ -251,8 +251,14 @@ def _expand(template: str, m: re.Match[str]) -> str:
     return "".join(out)
 
 
-def replace_all(pattern: str, s: str, repl: str, literal: bool) -> str:
-    """Go's ReplaceAllString / ReplaceAllLiteralString."""
+def replace_all_literal(pattern: str, s: str, repl: str) -> str:
+    """Go's ReplaceAllLiteralString: ``repl`` is inserted as is."""
+    return replace_all(pattern, s, repl, literal=True)
+
+
+def replace_all(pattern: str, s: str, repl: str, literal: bool = False) -> str:
+    """Go's ReplaceAllString (``$1``/``${name}`` expanded) or, with ``literal``,
+    ReplaceAllLiteralString."""
     rx = compile_go(pattern)
     expand: Callable[[re.Match[str]], str]
     expand = (lambda _m: repl) if literal else (lambda m: _expand(repl, m))

@@ -141,31 +141,32 @@ _KINDS: dict[type, str] = {
 }
 
 
+def _nearest(v: Any) -> type | None:
+    """The plain class a value of another class (a subclass, a Mapping) stands for."""
+    for cls in (bool, int, float, str):
+        if isinstance(v, cls):
+            return cls
+    if isinstance(v, Mapping):
+        return dict
+    if isinstance(v, list | tuple):
+        return list
+    return None
+
+
 def type_name(v: Any, float_ints: bool) -> str:
     """Go's ``%T`` of ``v``: ``float64``, ``map[string]interface {}``, ``<nil>`` ..."""
     t = type(v)
     name = _TYPE_NAMES.get(t)
     if name is not None:
         return name
-    if t is int:
-        return "float64" if float_ints else "int64"
     if v is None:
         return "<nil>"
     if isinstance(v, GoStruct):
         return ("*" if v.pointer else "") + v.type_name
-    if isinstance(v, bool):
-        return "bool"
-    if isinstance(v, int):
+    near = _nearest(v)
+    if near is int:
         return "float64" if float_ints else "int64"
-    if isinstance(v, float):
-        return "float64"
-    if isinstance(v, str):
-        return "string"
-    if isinstance(v, Mapping):
-        return "map[string]interface {}"
-    if isinstance(v, list | tuple):
-        return "[]interface {}"
-    return t.__name__
+    return _TYPE_NAMES[near] if near is not None else t.__name__
 
 
 def kind(v: Any, float_ints: bool) -> str:
@@ -174,25 +175,12 @@ def kind(v: Any, float_ints: bool) -> str:
     k = _KINDS.get(t)
     if k is not None:
         return k
-    if t is int:
-        return "float64" if float_ints else "int64"
-    if v is None:
-        return "invalid"
     if isinstance(v, GoStruct):
         return "ptr" if v.pointer else "struct"
-    if isinstance(v, bool):
-        return "bool"
-    if isinstance(v, int):
+    near = _nearest(v)
+    if near is int:
         return "float64" if float_ints else "int64"
-    if isinstance(v, float):
-        return "float64"
-    if isinstance(v, str):
-        return "string"
-    if isinstance(v, Mapping):
-        return "map"
-    if isinstance(v, list | tuple):
-        return "slice"
-    return "invalid"
+    return _KINDS[near] if near is not None else "invalid"
 
 
 def is_float(v: Any, float_ints: bool) -> bool:
@@ -268,8 +256,9 @@ def _special(f: float) -> str | None:
     return None
 
 
-def format_float_g(f: float) -> str:
-    """``strconv.FormatFloat(f, 'g', -1, 64)``: how ``%v`` and YAML print a float64."""
+def _decimal(f: float) -> tuple[bool, str, int] | str:
+    """(negative, digits, point) of a finite float, or Go's text for the others
+    (``NaN``, ``+Inf``, ``-Inf``, ``0``, ``-0``)."""
     sp = _special(f)
     if sp is not None:
         return sp
@@ -277,6 +266,15 @@ def format_float_g(f: float) -> str:
     digits, dp = float_digits(f)
     if not digits:
         return "-0" if neg else "0"
+    return neg, digits, dp
+
+
+def format_float_g(f: float) -> str:
+    """``strconv.FormatFloat(f, 'g', -1, 64)``: how ``%v`` and YAML print a float64."""
+    d = _decimal(f)
+    if isinstance(d, str):
+        return d
+    neg, digits, dp = d
     exp = dp - 1
     if exp < -4 or exp >= _EPREC:
         return _fmt_e(neg, digits, dp, len(digits) - 1)
@@ -288,13 +286,10 @@ _EPREC = 6  # strconv: "if precision was the shortest possible, use precision 6"
 
 def format_float_f(f: float) -> str:
     """``strconv.FormatFloat(f, 'f', -1, 64)``: shortest digits, never an exponent."""
-    sp = _special(f)
-    if sp is not None:
-        return sp
-    neg = f < 0 or (f == 0 and math.copysign(1.0, f) < 0)
-    digits, dp = float_digits(f)
-    if not digits:
-        return "-0" if neg else "0"
+    d = _decimal(f)
+    if isinstance(d, str):
+        return d
+    neg, digits, dp = d
     return _fmt_f(neg, digits, dp, max(len(digits) - dp, 0))
 
 

@@ -132,38 +132,41 @@ def _num(s: str, i: int, lo: int, hi: int) -> tuple[int, int] | None:
     return int(s[i:j]), j
 
 
+def _fields(s: str, i: int, sep: str, count: int) -> tuple[list[int], int] | None:
+    """``count`` numbers of 1-2 digits from ``s[i:]``, separated by ``sep``."""
+    out = []
+    for k in range(count):
+        if k:
+            if i >= len(s) or s[i] != sep:
+                return None
+            i += 1
+        r = _num(s, i, 1, 2)
+        if r is None:
+            return None
+        out.append(r[0])
+        i = r[1]
+    return out, i
+
+
 def _is_timestamp(s: str) -> bool:
-    """go-yaml v2's parseTimestamp: the few layouts it tries with time.Parse."""
+    """go-yaml v2's parseTimestamp: the few layouts it tries with time.Parse
+    (``2006-1-2``, with ``T``/``t``/space and ``15:4:5[.999999999]``, then ``Z07:00``
+    unless the separator was a space)."""
     if len(s) < 5 or not s[:4].isdigit() or s[4] != "-":
         return False
-    year = int(s[:4])
-    r = _num(s, 5, 1, 2)
-    if r is None or r[1] >= len(s) or s[r[1]] != "-":
+    date = _fields(s, 5, "-", 2)
+    if date is None:
         return False
-    month, i = r
-    r = _num(s, i + 1, 1, 2)
-    if r is None:
-        return False
-    day, i = r
-    if not (1 <= month <= 12) or not (1 <= day <= _days_in_month(year, month)):
+    (month, day), i = date
+    if not (1 <= month <= 12) or not (1 <= day <= _days_in_month(int(s[:4]), month)):
         return False
     if i == len(s):
         return True
     sep = s[i]
-    if sep not in "Tt ":
+    clock = _fields(s, i + 1, ":", 3) if sep in "Tt " else None
+    if clock is None:
         return False
-    r = _num(s, i + 1, 1, 2)
-    if r is None or r[1] >= len(s) or s[r[1]] != ":":
-        return False
-    hour, i = r
-    r = _num(s, i + 1, 1, 2)
-    if r is None or r[1] >= len(s) or s[r[1]] != ":":
-        return False
-    minute, i = r
-    r = _num(s, i + 1, 1, 2)
-    if r is None:
-        return False
-    sec, i = r
+    (hour, minute, sec), i = clock
     if hour >= 24 or minute >= 60 or sec >= 60:
         return False
     if i < len(s) and s[i] == ".":
@@ -175,11 +178,9 @@ def _is_timestamp(s: str) -> bool:
         i = j
     if sep == " ":
         return i == len(s)
-    if i == len(s):
-        return False
-    if s[i:] == "Z":
-        return True
     z = s[i:]
+    if z == "Z":
+        return True
     if len(z) == 6 and z[0] in "+-" and z[1:3].isdigit() and z[3] == ":" and z[4:].isdigit():
         return int(z[1:3]) < 24 and int(z[4:]) < 60
     return False
@@ -743,75 +744,51 @@ class _Emitter:
         if not self.whitespace:
             self.out.append(" ")
             self.column += 1
-        if self.column + len(value) <= _BEST_WIDTH + 1 and not _has_break(value):
-            self.write_str(value)
-        else:
-            spaces = breaks = False
-            n = len(value)
-            for i, c in enumerate(value):
-                if c == " ":
-                    if (
-                        allow_breaks
-                        and not spaces
-                        and self.column > _BEST_WIDTH
-                        and not (i + 1 < n and value[i + 1] == " ")
-                    ):
-                        self.write_indent()
-                    else:
-                        self.write_str(c)
-                    spaces = True
-                elif c in _BREAKS:
-                    if not breaks and c == "\n":
-                        self.put_break()
-                    self.write_break(c)
-                    self.indention = True
-                    breaks = True
-                else:
-                    if breaks:
-                        self.write_indent()
-                    self.write_str(c)
-                    self.indention = False
-                    spaces = breaks = False
+        self._write_folded(value, allow_breaks, quoted=False)
         self.whitespace = False
         self.indention = False
 
     def write_single(self, value: str, allow_breaks: bool) -> None:
         self.write_indicator("'", True, False, False)
-        if self.column + len(value) <= _BEST_WIDTH + 1 and not _has_break(value):
-            self.write_str(value.replace("'", "''"))
-        else:
-            spaces = breaks = False
-            n = len(value)
-            for i, c in enumerate(value):
-                if c == " ":
-                    if (
-                        allow_breaks
-                        and not spaces
-                        and self.column > _BEST_WIDTH
-                        and 0 < i < n - 1
-                        and value[i + 1] != " "
-                    ):
-                        self.write_indent()
-                    else:
-                        self.write_str(c)
-                    spaces = True
-                elif c in _BREAKS:
-                    if not breaks and c == "\n":
-                        self.put_break()
-                    self.write_break(c)
-                    self.indention = True
-                    breaks = True
-                else:
-                    if breaks:
-                        self.write_indent()
-                    if c == "'":
-                        self.write_str("'")
-                    self.write_str(c)
-                    self.indention = False
-                    spaces = breaks = False
+        self._write_folded(value, allow_breaks, quoted=True)
         self.write_indicator("'", False, False, False)
         self.whitespace = False
         self.indention = False
+
+    def _write_folded(self, value: str, allow_breaks: bool, quoted: bool) -> None:
+        """The body of a plain or single-quoted scalar: a space past column 80 becomes a
+        line break (a quoted scalar never breaks at its first or last character), a
+        line break is written twice, a quote inside single quotes is doubled."""
+        if self.column + len(value) <= _BEST_WIDTH + 1 and not _has_break(value):
+            self.write_str(value.replace("'", "''") if quoted else value)
+            return
+        spaces = breaks = False
+        n = len(value)
+        for i, c in enumerate(value):
+            if c == " ":
+                if (
+                    allow_breaks
+                    and not spaces
+                    and self.column > _BEST_WIDTH
+                    and (not quoted or 0 < i < n - 1)
+                    and not (i + 1 < n and value[i + 1] == " ")
+                ):
+                    self.write_indent()
+                else:
+                    self.write_str(c)
+                spaces = True
+            elif c in _BREAKS:
+                if not breaks and c == "\n":
+                    self.put_break()
+                self.write_break(c)
+                self.indention = True
+                breaks = True
+            else:
+                if breaks:
+                    self.write_indent()
+                self.write_str("''" if quoted and c == "'" else c)
+                self.indention = False
+                spaces = breaks = False
 
     def write_double(self, value: str, allow_breaks: bool) -> None:
         self.write_indicator('"', True, False, False)
