@@ -155,7 +155,8 @@ def run_batch(helm: str, base: dict[str, str], cases: dict[str, str]) -> dict[st
     for line in r.stdout.splitlines():
         m = re.match(r'^(\S+)\.tpl: "(.*)"$', line)
         if m:
-            out[m.group(1)] = base64.b64decode(m.group(2)).decode()
+            # Go strings are bytes: a cut through a UTF-8 sequence reads back as U+FFFD.
+            out[m.group(1)] = base64.b64decode(m.group(2)).decode(errors="replace")
     return out
 
 

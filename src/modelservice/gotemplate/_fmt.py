@@ -152,9 +152,26 @@ def _fmt_str(s: str, spec: _Spec) -> str:
     raise AssertionError  # pragma: no cover
 
 
+def _go_syntax(v: Any, fl: bool, top: bool = True) -> str:
+    """``%#v``: the value as Go source."""
+    if v is None:
+        return "<nil>" if top else "interface {}(nil)"
+    if type(v) is str or isinstance(v, str):
+        return go_quote(str(v))
+    if isinstance(v, Mapping):
+        inner = ", ".join(f"{go_quote(str(k))}:{_go_syntax(v[k], fl, False)}" for k in sorted(v))
+        return gv.type_name(v, fl) + "{" + inner + "}"
+    if isinstance(v, list | tuple):
+        inner = ", ".join(_go_syntax(x, fl, False) for x in v)
+        return gv.type_name(v, fl) + "{" + inner + "}"
+    return gv.sprint_value(v, fl)
+
+
 def format_value(v: Any, spec: _Spec, fl: bool) -> str:
     """One argument under one verb, as Go's fmt prints it."""
     verb = spec.verb
+    if verb == "v" and spec.sharp:
+        return _pad(_go_syntax(v, fl), spec)
     if verb == "T":
         return _pad("<nil>" if v is None else gv.type_name(v, fl), spec)
     if v is None:

@@ -777,6 +777,8 @@ def unquote(s: str) -> str:
 
 def _parse_go_int(text: str, signed: bool) -> int | None:
     """strconv.ParseInt/ParseUint with base 0 (prefixes, octal, underscores)."""
+    if not text.isascii() or text.strip() != text:
+        return None
     s = text
     neg = False
     if s[:1] in "+-":
