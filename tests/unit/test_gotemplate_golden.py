@@ -135,3 +135,17 @@ def test_error_matches_helm(cid: str) -> None:
 def test_file_output_matches_helm(cid: str) -> None:
     case = CASES[cid]
     assert helm_file_output(run_file(case["template"])) == case["file_output"]
+
+
+@pytest.mark.parametrize(
+    ("cid", "value"),
+    [
+        ("scope.000", "{{ .servicePort }}-{{ $.Release.Name }}-{{ .proxy.targetPort }}"),
+        ("scope.001", {"port": "{{ .servicePort }}", "name": "{{ $.Release.Name }}"}),
+    ],
+)
+def test_tpl_value_with_scope_matches_helm(cid: str, value: object) -> None:
+    # The same value given to common.tplvalues.render with "scope" .Values.routing.
+    ctx = context(f"{CHART}/templates/all.yaml")
+    got = helpers().tpl_value(value, ctx, scope=ctx["Values"]["routing"])
+    assert got == CASES[cid]["output"]

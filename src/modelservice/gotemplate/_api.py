@@ -104,11 +104,15 @@ class Templates:
         env = self._env(fl, name)
         return execute(env, ns, trees[name], name, data).replace("<no value>", "")
 
-    def tpl_value(self, value: Any, context: Any, *, ints: Ints = "float64") -> str:
+    def tpl_value(
+        self, value: Any, context: Any, *, scope: Any = None, ints: Ints = "float64"
+    ) -> str:
         """bitnami common's ``common.tplvalues.render`` of ``value`` in ``context``.
 
         A string is rendered as a template; any other value is rendered as its
         ``toYaml``; either only when its JSON contains ``{{``, else returned as is.
+        With a ``scope`` (the template's ``"scope"`` key), the text runs with the scope
+        as dot and ``$`` the context extended with ``RelativeScope``.
         """
         fl = _float_ints(ints)
         if type(value) is str:
@@ -119,6 +123,14 @@ class Templates:
             text = to_yaml(value, float_ints=fl)
         if "{{" not in (value if type(value) is str else gv.to_json(value, fl)):
             return text
+        if gv.truth(scope):
+            # tpl (cat "{{- with $.RelativeScope -}}" $value "{{- end }}")
+            #     (merge (dict "RelativeScope" .scope) .context)
+            scoped = {"RelativeScope": scope}
+            if isinstance(context, Mapping):
+                scoped.update((k, v) for k, v in context.items() if k != "RelativeScope")
+            text = "{{- with $.RelativeScope -}} " + text + " {{- end }}"
+            return self.render(text, scoped, ints=ints)
         return self.render(text, context, ints=ints)
 
 
@@ -155,10 +167,15 @@ def render(
 
 
 def tpl_value(
-    value: Any, context: Any, *, templates: Templates | None = None, ints: Ints = "float64"
+    value: Any,
+    context: Any,
+    *,
+    templates: Templates | None = None,
+    scope: Any = None,
+    ints: Ints = "float64",
 ) -> str:
     """``common.tplvalues.render`` (see :meth:`Templates.tpl_value`)."""
-    return (templates or _default_set()).tpl_value(value, context, ints=ints)
+    return (templates or _default_set()).tpl_value(value, context, scope=scope, ints=ints)
 
 
 class Template:

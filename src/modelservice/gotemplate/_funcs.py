@@ -1,11 +1,12 @@
-"""The functions templates can call: Go's builtins, sprig's, and Helm's own.
+"""The functions templates can call: the table, Go's builtins and Helm's own.
 
 Each function carries its Go signature (``Func.params``): Go checks arguments against it
 before the call, and charts fail (or not) on exactly those checks -- ``nindent
-.Values.n`` fails when ``n`` came from a values file (a float64, not an int). Helm's
-function map holds more than this engine evaluates; the rest are listed in
-``UNSUPPORTED`` so that a template using one is refused by name instead of being
-reported as an unknown function or, worse, rendered differently.
+.Values.n`` fails when ``n`` came from a values file (a float64, not an int). sprig's
+functions are in ``_sprig``. Helm's function map holds more than this engine evaluates;
+the rest are registered as refused (the end of this module) so that a template using
+one is refused by name instead of being reported as an unknown function or, worse,
+rendered differently.
 """
 
 from __future__ import annotations
