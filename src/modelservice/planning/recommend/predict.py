@@ -176,7 +176,9 @@ def predict(values_model: ModelService, *, use_case: str | None = None) -> Predi
     gpu, why = _gpu_type(data, ms)
     if why is not None or gpu is None:
         return base._replace(reason=why)
-    base = base._replace(gpu=gpu)
+    catalog_gpu = data.gpu(gpu)
+    cost = None if catalog_gpu is None else catalog_gpu.cost_per_hour * base.gpus_total
+    base = base._replace(gpu=gpu, cost_per_hour=cost)  # the price needs no benchmark
     rows = {(p, o) for m, g, n, p, o in data.coverage
             if m == model.lower() and g == gpu and n == per_replica}  # fmt: skip
     if not rows:
@@ -184,8 +186,6 @@ def predict(values_model: ModelService, *, use_case: str | None = None) -> Predi
             reason=f"no benchmark for {model} on {per_replica} x {gpu} per replica in "
             "llm-d-planner's data"
         )
-    catalog_gpu = data.gpu(gpu)
-    cost = None if catalog_gpu is None else catalog_gpu.cost_per_hour * base.gpus_total
     cases = [use_case] if use_case else list(data.use_cases())
     medium = {"quality": "medium", "cost": "medium", "latency": "medium"}
     capacities = []
@@ -214,7 +214,7 @@ def predict(values_model: ModelService, *, use_case: str | None = None) -> Predi
                 note,
             )
         )
-    return base._replace(capacities=tuple(capacities), cost_per_hour=cost)
+    return base._replace(capacities=tuple(capacities))
 
 
 def _rate(x: float | None) -> str:
@@ -225,8 +225,14 @@ def format_prediction(p: Prediction) -> str:
     """The prediction as lines for people (after ``plan``'s table)."""
     from modelservice.planning.plan import table
 
+    cost = (
+        f"cost of the decode GPUs: {p.gpus_total} x {p.gpu} = ${p.cost_per_hour:,.2f}/h "
+        "(the catalog's base price)\n"
+        if p.cost_per_hour is not None
+        else ""
+    )
     if p.reason is not None:
-        return f"predicted capacity: none ({p.reason})\n"
+        return f"predicted capacity: none ({p.reason})\n{cost}"
     head = (
         f"predicted capacity (llm-d-planner {p.version}, bundled data: source {p.source}, "
         f"marked {p.confidence}) of {p.model} on {p.gpus_per_replica} x {p.gpu} per decode "
@@ -243,13 +249,7 @@ def format_prediction(p: Prediction) -> str:
         ]
         for c in p.capacities
     ]
-    lines = [head, *table(header, rows)]
-    if p.cost_per_hour is not None:
-        lines.append(
-            f"cost of the decode GPUs: {p.gpus_total} x {p.gpu} = ${p.cost_per_hour:,.2f}/h "
-            "(the catalog's base price)"
-        )
-    return "\n".join(lines) + "\n"
+    return "\n".join([head, *table(header, rows)]) + "\n" + cost
 
 
 def prediction_for_values(
