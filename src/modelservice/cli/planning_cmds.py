@@ -18,6 +18,7 @@ from modelservice.cli.common import (
 from modelservice.errors import Problem
 
 if TYPE_CHECKING:
+    from modelservice.cluster.client import Cluster
     from modelservice.planning.recommend.predict import Prediction
     from modelservice.values.layering import Values
 
@@ -93,18 +94,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("release", metavar="RELEASE", help="release name")
     p.add_argument("-n", "--namespace", default=None, help="namespace (default: 'default')")
     add_value_flags(p)
-    g = p.add_argument_group("cluster")
-    g.add_argument(
-        "--cluster",
-        action="store_true",
-        help="check against the cluster's nodes now (current kubeconfig context)",
-    )
-    g.add_argument("--kube-context", metavar="NAME", help="kubeconfig context (implies --cluster)")
-    g.add_argument(
-        "--kubeconfig",
-        metavar="FILE",
-        help="kubeconfig file (implies --cluster; default: $KUBECONFIG or ~/.kube/config)",
-    )
+    _add_cluster_flags(p, "check against the cluster's nodes now (current kubeconfig context)")
     p.add_argument(
         "--use-case",
         metavar="NAME",
@@ -202,11 +192,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     from modelservice.planning.plan import plan
 
-    cluster = None
-    if args.cluster or args.kubeconfig or args.kube_context:
-        from modelservice.cluster.client import Cluster
-
-        cluster = Cluster(kubeconfig=args.kubeconfig, context=args.kube_context)
+    cluster = _cluster(args)
     namespace = args.namespace or (cluster.namespace if cluster else "default")
     values = load(args)
     _check_use_case(args.use_case)
@@ -330,6 +316,28 @@ def _as_problem(text: str) -> Problem:
 __all__ = ["EXIT_DOES_NOT_FIT", "register"]
 
 
+def _add_cluster_flags(p: argparse.ArgumentParser, what: str) -> argparse._ArgumentGroup:
+    """--cluster (saying ``what`` it does) and the kubeconfig flags that imply it."""
+    g = p.add_argument_group("cluster")
+    g.add_argument("--cluster", action="store_true", help=what)
+    g.add_argument("--kube-context", metavar="NAME", help="kubeconfig context (implies --cluster)")
+    g.add_argument(
+        "--kubeconfig",
+        metavar="FILE",
+        help="kubeconfig file (implies --cluster; default: $KUBECONFIG or ~/.kube/config)",
+    )
+    return g
+
+
+def _cluster(args: argparse.Namespace) -> Cluster | None:
+    """The cluster the flags name, if any of them is given."""
+    if not (args.cluster or args.kubeconfig or args.kube_context):
+        return None
+    from modelservice.cluster.client import Cluster
+
+    return Cluster(kubeconfig=args.kubeconfig, context=args.kube_context)
+
+
 def _register_recommend(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "recommend",
@@ -410,14 +418,7 @@ def _register_recommend(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         help="ranking (default: balanced)",
     )
     g.add_argument("--top", type=int, default=10, metavar="N", help="options shown (default 10)")
-    g = p.add_argument_group("cluster")
-    g.add_argument(
-        "--cluster",
-        action="store_true",
-        help="only the cluster's GPU types; mark options that do not fit now",
-    )
-    g.add_argument("--kube-context", metavar="NAME", help="kubeconfig context (implies --cluster)")
-    g.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file (implies --cluster)")
+    g = _add_cluster_flags(p, "only the cluster's GPU types; mark options that do not fit now")
     g.add_argument(
         "-n",
         "--namespace",
@@ -463,11 +464,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         )
     from modelservice.planning.recommend import recommend, write_values
 
-    cluster = None
-    if args.cluster or args.kubeconfig or args.kube_context:
-        from modelservice.cluster.client import Cluster
-
-        cluster = Cluster(kubeconfig=args.kubeconfig, context=args.kube_context)
+    cluster = _cluster(args)
     rec = recommend(
         args.use_case,
         args.users,

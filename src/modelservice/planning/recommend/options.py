@@ -23,7 +23,7 @@ from modelservice.errors import ModelServiceError, Problem, ValuesError
 from modelservice.planning.recommend.source import (
     HOURS_PER_MONTH,
     VIEWS,
-    Candidate,
+    DeploymentOption,
     PlannerData,
     Spec,
     load,
@@ -67,73 +67,6 @@ class DataInfo(NamedTuple):
     source: str
     confidence: str
     description: str
-
-
-class DeploymentOption(NamedTuple):
-    """One ranked deployment option."""
-
-    rank: int
-    model: str
-    """Hugging Face model id, as the planner's data spell it."""
-    model_name: str
-    gpu: str
-    """The GPU catalog's name (``H100``)."""
-    gpu_label: str
-    """The value of ``nvidia.com/gpu.product`` on nodes with that GPU."""
-    gpu_memory_gb: int
-    gpu_cost_per_hour: float
-    tensor_parallel: int
-    gpus_per_replica: int
-    replicas: int
-    ttft_ms: int
-    itl_ms: int
-    e2e_ms: int
-    requests_per_second: float
-    """Predicted throughput of all replicas."""
-    requests_per_second_per_replica: float
-    cost_per_hour: float
-    cost_per_month: float
-    slo_status: str
-    """``compliant``, ``near_miss`` or ``exceeds``, as the planner scores it."""
-    source: str
-    confidence: str
-    """``benchmarked`` (measured) or ``estimated``, as the data mark the figures."""
-    scores: dict[str, float]
-    fits: bool | None = None
-    """With a cluster: whether all its pods can be scheduled now."""
-    fit_reason: str | None = None
-
-    @property
-    def gpus_total(self) -> int:
-        return self.gpus_per_replica * self.replicas
-
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "rank": self.rank,
-            "model": self.model,
-            "modelName": self.model_name,
-            "gpu": self.gpu,
-            "gpuLabel": self.gpu_label,
-            "tensorParallel": self.tensor_parallel,
-            "gpusPerReplica": self.gpus_per_replica,
-            "replicas": self.replicas,
-            "gpusTotal": self.gpus_total,
-            "ttftMs": self.ttft_ms,
-            "itlMs": self.itl_ms,
-            "e2eMs": self.e2e_ms,
-            "requestsPerSecond": round(self.requests_per_second, 3),
-            "requestsPerSecondPerReplica": round(self.requests_per_second_per_replica, 3),
-            "costPerHour": round(self.cost_per_hour, 2),
-            "costPerMonth": round(self.cost_per_month, 2),
-            "sloStatus": self.slo_status,
-            "source": self.source,
-            "confidence": self.confidence,
-            "scores": self.scores,
-        }
-        if self.fits is not None:
-            out["fits"] = self.fits
-            out["fitReason"] = self.fit_reason
-        return out
 
 
 class Recommendation(NamedTuple):
@@ -465,7 +398,7 @@ def recommend(
     wanted = {m.lower() for m in models}
     limits = {g: n for g, n in preferences if n is not None}
 
-    def keep(c: Candidate) -> bool:
+    def keep(c: DeploymentOption) -> bool:
         if allowed and c.gpu not in allowed:
             return False  # the planner's fallback to other GPUs: not what was asked
         if c.gpu in limits and c.gpus_per_replica > limits[c.gpu]:
@@ -497,9 +430,9 @@ def recommend(
         nodes=None if nodes is None else len(nodes),
         warnings=tuple(warnings),
     )
-    if not ranking.candidates:
+    if not ranking.options:
         raise NoRecommendation(_empty_reason(rec, ranking.cheapest_per_month))
-    options = tuple(_option(data, i, c) for i, c in enumerate(ranking.candidates, 1))
+    options = ranking.options
     if nodes is not None:
         options = tuple(
             _mark_fit(rec._replace(options=options), o, nodes, namespace) for o in options
@@ -523,35 +456,6 @@ def _empty_reason(rec: Recommendation, cheapest: float | None) -> str:
         f"no benchmark in llm-d-planner's data meets the SLO targets ({targets})"
         + (f" with {filters}" if filters else "")
         + "; relax the targets (--ttft, --itl, --e2e) or the filters"
-    )
-
-
-def _option(data: PlannerData, rank: int, c: Candidate) -> DeploymentOption:
-    gpu = data.gpu(c.gpu)
-    if gpu is None:  # every benchmark row's GPU is in the catalog, or it could not be priced
-        raise ModelServiceError(f"GPU {c.gpu!r} of a benchmark row is not in the GPU catalog")
-    return DeploymentOption(
-        rank=rank,
-        model=c.model,
-        model_name=c.model_name,
-        gpu=c.gpu,
-        gpu_label=gpu.label,
-        gpu_memory_gb=gpu.memory_gb,
-        gpu_cost_per_hour=gpu.cost_per_hour,
-        tensor_parallel=c.tensor_parallel,
-        gpus_per_replica=c.gpus_per_replica,
-        replicas=c.replicas,
-        ttft_ms=c.ttft_ms,
-        itl_ms=c.itl_ms,
-        e2e_ms=c.e2e_ms,
-        requests_per_second=c.requests_per_second,
-        requests_per_second_per_replica=c.requests_per_second_per_replica,
-        cost_per_hour=c.cost_per_hour,
-        cost_per_month=c.cost_per_month,
-        slo_status=c.slo_status,
-        source=c.source,
-        confidence=c.confidence,
-        scores=c.scores,
     )
 
 

@@ -33,7 +33,7 @@ __all__ = [
     "SUPPORTED",
     "VIEWS",
     "BenchRow",
-    "Candidate",
+    "DeploymentOption",
     "GpuType",
     "ModelEntry",
     "PlannerData",
@@ -103,32 +103,76 @@ class Spec(NamedTuple):
     priorities: dict[str, str]
 
 
-class Candidate(NamedTuple):
-    """One ranked configuration, as llm-d-planner scored it."""
+class DeploymentOption(NamedTuple):
+    """One ranked deployment option."""
 
+    rank: int
     model: str
+    """Hugging Face model id, as the planner's data spell it."""
     model_name: str
     gpu: str
-    gpus_per_replica: int
+    """The GPU catalog's name (``H100``)."""
+    gpu_label: str
+    """The value of ``nvidia.com/gpu.product`` on nodes with that GPU."""
+    gpu_memory_gb: int
+    gpu_cost_per_hour: float
     tensor_parallel: int
+    gpus_per_replica: int
     replicas: int
     ttft_ms: int
     itl_ms: int
     e2e_ms: int
     requests_per_second: float
-    """Predicted throughput of all replicas together."""
+    """Predicted throughput of all replicas."""
     requests_per_second_per_replica: float
     cost_per_hour: float
     cost_per_month: float
     slo_status: str
+    """``compliant``, ``near_miss`` or ``exceeds``, as the planner scores it."""
     source: str
     confidence: str
-    """``benchmarked`` or ``estimated``, as the data marks it."""
+    """``benchmarked`` (measured) or ``estimated``, as the data mark the figures."""
     scores: dict[str, float]
+    fits: bool | None = None
+    """With a cluster: whether all its pods can be scheduled now."""
+    fit_reason: str | None = None
+
+    @property
+    def gpus_total(self) -> int:
+        return self.gpus_per_replica * self.replicas
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "rank": self.rank,
+            "model": self.model,
+            "modelName": self.model_name,
+            "gpu": self.gpu,
+            "gpuLabel": self.gpu_label,
+            "tensorParallel": self.tensor_parallel,
+            "gpusPerReplica": self.gpus_per_replica,
+            "replicas": self.replicas,
+            "gpusTotal": self.gpus_total,
+            "ttftMs": self.ttft_ms,
+            "itlMs": self.itl_ms,
+            "e2eMs": self.e2e_ms,
+            "requestsPerSecond": round(self.requests_per_second, 3),
+            "requestsPerSecondPerReplica": round(self.requests_per_second_per_replica, 3),
+            "costPerHour": round(self.cost_per_hour, 2),
+            "costPerMonth": round(self.cost_per_month, 2),
+            "sloStatus": self.slo_status,
+            "source": self.source,
+            "confidence": self.confidence,
+            "scores": self.scores,
+        }
+        if self.fits is not None:
+            out["fits"] = self.fits
+            out["fitReason"] = self.fit_reason
+        return out
 
 
 class Ranking(NamedTuple):
-    candidates: tuple[Candidate, ...]
+    options: tuple[DeploymentOption, ...]
+    """Ranked 1, 2, ... in the view asked for."""
     evaluated: int
     """Configurations that met the SLO targets (before our filters and the cost ceiling)."""
     kept: int
@@ -397,7 +441,7 @@ class PlannerData:
         view: str,
         top: int,
         cluster_gpus: Sequence[str] = (),
-        keep: Callable[[Candidate], bool] = lambda c: True,
+        keep: Callable[[DeploymentOption], bool] = lambda o: True,
         max_cost_per_month: float | None = None,
     ) -> Ranking:
         """Every configuration meeting the targets, filtered by ``keep`` and ranked.
@@ -425,7 +469,7 @@ class PlannerData:
             preferred_models=None,  # a preferred model without data means a hub look-up
             enable_estimated=True,  # the bundled rows are marked estimated themselves
         )
-        kept = [c for c in configs if keep(_candidate(c))]
+        kept = [c for c in configs if keep(self._option(c))]
         costs = [float(c.cost_per_month_usd) for c in kept if c.cost_per_month_usd is not None]
         lists = Analyzer().generate_ranked_lists(
             configurations=kept,
@@ -435,10 +479,49 @@ class PlannerData:
             use_case=spec.use_case,
         )
         return Ranking(
-            tuple(_candidate(c) for c in lists[VIEWS[view]]),
+            tuple(self._option(c, rank) for rank, c in enumerate(lists[VIEWS[view]], 1)),
             len(configs),
             len(kept),
             min(costs) if costs else None,
+        )
+
+    def _option(self, rec: Any, rank: int = 0) -> DeploymentOption:
+        """One of llm-d-planner's scored configurations, in our terms."""
+        gpu = rec.gpu_config
+        catalog_gpu = self.gpu(str(gpu.gpu_type))
+        if catalog_gpu is None:  # the capacity finder prices rows through the catalog
+            raise ModelServiceError(f"GPU {gpu.gpu_type!r} of a benchmark is not in the catalog")
+        metrics = rec.benchmark_metrics or {}
+        scores = rec.scores
+        return DeploymentOption(
+            rank=rank,
+            model=str(rec.model_id),
+            model_name=str(rec.model_name or rec.model_id),
+            gpu=catalog_gpu.name,
+            gpu_label=catalog_gpu.label,
+            gpu_memory_gb=catalog_gpu.memory_gb,
+            gpu_cost_per_hour=catalog_gpu.cost_per_hour,
+            tensor_parallel=int(gpu.tensor_parallel),
+            gpus_per_replica=int(gpu.gpu_count),
+            replicas=int(gpu.replicas),
+            ttft_ms=int(rec.predicted_ttft_p95_ms or 0),
+            itl_ms=int(rec.predicted_itl_p95_ms or 0),
+            e2e_ms=int(rec.predicted_e2e_p95_ms or 0),
+            requests_per_second=float(rec.predicted_throughput_qps or 0.0),
+            requests_per_second_per_replica=float(metrics.get("requests_per_second") or 0.0),
+            cost_per_hour=float(rec.cost_per_hour_usd or 0.0),
+            cost_per_month=float(rec.cost_per_month_usd or 0.0),
+            slo_status=str(scores.slo_status if scores else "unknown"),
+            source=str(metrics.get("source") or "unknown"),
+            confidence=str(metrics.get("confidence_level") or "unknown"),
+            scores={
+                "quality": float(scores.quality_score),
+                "price": float(scores.price_score),
+                "latency": float(scores.latency_score),
+                "balanced": float(scores.balanced_score),
+            }
+            if scores
+            else {},
         )
 
     def best_row(
@@ -482,38 +565,6 @@ def _gpu(g: Any) -> GpuType:
         tuple(str(a) for a in g.aliases),
         int(g.memory_gb),
         float(g.cost_per_hour_usd),
-    )
-
-
-def _candidate(rec: Any) -> Candidate:
-    gpu = rec.gpu_config
-    metrics = rec.benchmark_metrics or {}
-    scores = rec.scores
-    return Candidate(
-        model=str(rec.model_id),
-        model_name=str(rec.model_name or rec.model_id),
-        gpu=str(gpu.gpu_type),
-        gpus_per_replica=int(gpu.gpu_count),
-        tensor_parallel=int(gpu.tensor_parallel),
-        replicas=int(gpu.replicas),
-        ttft_ms=int(rec.predicted_ttft_p95_ms or 0),
-        itl_ms=int(rec.predicted_itl_p95_ms or 0),
-        e2e_ms=int(rec.predicted_e2e_p95_ms or 0),
-        requests_per_second=float(rec.predicted_throughput_qps or 0.0),
-        requests_per_second_per_replica=float(metrics.get("requests_per_second") or 0.0),
-        cost_per_hour=float(rec.cost_per_hour_usd or 0.0),
-        cost_per_month=float(rec.cost_per_month_usd or 0.0),
-        slo_status=str(scores.slo_status if scores else "unknown"),
-        source=str(metrics.get("source") or "unknown"),
-        confidence=str(metrics.get("confidence_level") or "unknown"),
-        scores={
-            "quality": float(scores.quality_score),
-            "price": float(scores.price_score),
-            "latency": float(scores.latency_score),
-            "balanced": float(scores.balanced_score),
-        }
-        if scores
-        else {},
     )
 
 
