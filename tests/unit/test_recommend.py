@@ -204,6 +204,30 @@ def test_values_render_the_model_arguments(chat: Recommendation) -> None:
     assert args[args.index("--served-model-name") + 1] == option.model
 
 
+@pytest.mark.parametrize("chart_version", ["0.3.18", "latest"])
+@pytest.mark.parametrize("rank", [1, 2, 3])
+def test_values_render_with_a_chart_version(
+    chat: Recommendation, rank: int, chart_version: str
+) -> None:
+    """The upstream chart releases read the same keys: served name in modelArtifacts.name,
+    GPUs from the parallelism, node affinity from acceleratorTypes."""
+    option = chat.option(rank)
+    objs = modelservice.render(chat.values(rank), release=RELEASE, chart_version=chart_version)
+    assert workload(objs, "decode")["spec"]["replicas"] == option.replicas
+    spec = pod_spec(objs, "decode")
+    server = spec["containers"][0]
+    assert server["resources"]["limits"][GPU] == str(option.gpus_per_replica)
+    args = server["args"]
+    assert args[0] == option.model
+    assert args[args.index("--served-model-name") + 1] == option.model
+    if option.tensor_parallel > 1:
+        assert args[args.index("--tensor-parallel-size") + 1] == str(option.tensor_parallel)
+    terms = spec["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+    expression = terms["nodeSelectorTerms"][0]["matchExpressions"]
+    assert {"key": "nvidia.com/gpu.product", "operator": "In", "values": [H100_LABEL]} in expression
+    assert not [o for o in objs if o["metadata"]["name"] == f"{FULL}-prefill"]
+
+
 # --------------------------------------------------------------------------- filters
 
 
