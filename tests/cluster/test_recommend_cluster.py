@@ -60,7 +60,7 @@ def test_recommend_cluster_offers_h100_and_the_pick_installs(
                   "--cluster")  # fmt: skip
     assert planned.returncode == 0, planned.stdout + planned.stderr
     assert "fits: all" in planned.stdout
-    assert "predicted capacity (llm-d-planner" in planned.stdout
+    assert "predicted capacity of" in planned.stdout and "(llm-d-planner" in planned.stdout
 
     installed = cli(cluster.kubeconfig, "install", "rec", "-n", namespace, "-f",
                     str(values_file), "--wait", "--timeout", "180s")  # fmt: skip

@@ -290,13 +290,8 @@ def _coverage_problem(
         for m, g, _, p, o in data.coverage
     )
     if not covered:
-        what = " and ".join(
-            x
-            for x in (
-                ", ".join(models) if models else "",
-                f"on {'/'.join(gpus)}" if gpus else "",
-            )
-            if x
+        what = (", ".join(models) if models else "any model") + (
+            f" on {'/'.join(gpus)}" if gpus else ""
         )
         return (
             f"no benchmark for {what} with {spec.prompt_tokens} prompt / "

@@ -234,9 +234,9 @@ def format_prediction(p: Prediction) -> str:
     if p.reason is not None:
         return f"predicted capacity: none ({p.reason})\n{cost}"
     head = (
-        f"predicted capacity (llm-d-planner {p.version}, bundled data: source {p.source}, "
-        f"marked {p.confidence}) of {p.model} on {p.gpus_per_replica} x {p.gpu} per decode "
-        f"replica, {p.replicas} replica{'s' if p.replicas != 1 else ''}:"
+        f"predicted capacity of {p.model} on {p.gpus_per_replica} x {p.gpu} per decode "
+        f"replica, {p.replicas} replica{'s' if p.replicas != 1 else ''}\n"
+        f"(llm-d-planner {p.version}, bundled data: source {p.source}, marked {p.confidence}):"
     )
     header = ["USE CASE", "TOKENS IN/OUT", "SLO P95 TTFT/ITL/E2E MS", "REQ/S/REPLICA", "REQ/S"]
     rows = [
