@@ -429,9 +429,7 @@ def recommend(
         raise NoRecommendation(_empty_reason(rec, ranking.cheapest_per_month))
     options = ranking.options
     if nodes is not None:
-        options = tuple(
-            _mark_fit(rec._replace(options=options), o, nodes, namespace) for o in options
-        )
+        options = tuple(_mark_fit(o, nodes, namespace) for o in options)
     return rec._replace(options=options)
 
 
@@ -454,14 +452,13 @@ def _empty_reason(rec: Recommendation, cheapest: float | None) -> str:
     )
 
 
-def _mark_fit(
-    rec: Recommendation, option: DeploymentOption, nodes: Sequence[Node], namespace: str
-) -> DeploymentOption:
+def _mark_fit(option: DeploymentOption, nodes: Sequence[Node], namespace: str) -> DeploymentOption:
     """Whether the option's pods (and the rest of its release) fit on the nodes now."""
     from modelservice.planning.plan import plan
+    from modelservice.planning.recommend.values import option_values
 
     try:
-        values = rec.values(option.rank)
+        values = option_values(option)
     except ModelServiceError as exc:
         return option._replace(fits=False, fit_reason=str(exc))
     result = plan(values, release=_FIT_RELEASE, namespace=namespace, nodes=nodes)

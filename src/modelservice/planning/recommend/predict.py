@@ -196,11 +196,9 @@ def predict(values_model: ModelService, *, use_case: str | None = None) -> Predi
         if (spec.prompt_tokens, spec.output_tokens) not in rows:
             note = "no benchmark at these token lengths"
         else:
-            row = data.best_row(model, gpu, per_replica, spec)
-            if row is None:
+            rate = data.best_rate(model, gpu, per_replica, spec)
+            if rate is None:
                 note = "no benchmarked rate meets the SLO targets"
-            else:
-                rate = row.requests_per_second
         capacities.append(
             Capacity(
                 case,

@@ -32,7 +32,6 @@ __all__ = [
     "DISTRIBUTION",
     "SUPPORTED",
     "VIEWS",
-    "BenchRow",
     "DeploymentOption",
     "GpuType",
     "ModelEntry",
@@ -181,27 +180,12 @@ class Ranking(NamedTuple):
     """The cheapest kept configuration's monthly cost (to explain an empty result)."""
 
 
-class BenchRow(NamedTuple):
-    """The benchmark row with the highest request rate that still meets the targets."""
-
-    requests_per_second: float
-    ttft_ms: float
-    itl_ms: float
-    e2e_ms: float
-    source: str
-    confidence: str
-
-
 def _version_tuple(text: str) -> tuple[int, ...]:
-    parts = []
-    for piece in text.split("."):
-        digits = "".join(ch for ch in piece if ch.isdigit())
-        if not digits or digits != piece:
-            if digits and piece.startswith(digits):
-                parts.append(int(digits))
-            break
-        parts.append(int(digits))
-    return tuple(parts)
+    """``0.3.3`` as (0, 3, 3); a pre-release or local suffix is ignored."""
+    import re
+
+    found = re.match(r"\d+(\.\d+)*", text)
+    return tuple(int(n) for n in found.group(0).split(".")) if found else ()
 
 
 def installed_version() -> str | None:
@@ -524,13 +508,7 @@ class PlannerData:
             else {},
         )
 
-    def best_row(
-        self,
-        model: str,
-        gpu: str,
-        gpus_per_replica: int,
-        spec: Spec,
-    ) -> BenchRow | None:
+    def best_rate(self, model: str, gpu: str, gpus_per_replica: int, spec: Spec) -> float | None:
         """The highest request rate one replica sustains within the targets, if any."""
         rows = self._repo.find_configurations_meeting_slo(
             prompt_tokens=spec.prompt_tokens,
@@ -541,20 +519,11 @@ class PlannerData:
             percentile=spec.percentile,
             gpu_types=[gpu],
         )
-        col = spec.percentile
+        # one row per (model, GPU, count): the one with the highest rate within the targets
         for b in rows:
-            if (
-                str(b.model_hf_repo).lower() == model.lower()
-                and b.hardware_count == gpus_per_replica
-            ):
-                return BenchRow(
-                    float(b.requests_per_second),
-                    float(getattr(b, f"ttft_{col}")),
-                    float(getattr(b, f"itl_{col}")),
-                    float(getattr(b, f"e2e_{col}")),
-                    str(b.source),
-                    str(b.confidence_level),
-                )
+            same = str(b.model_hf_repo).lower() == model.lower()
+            if same and b.hardware_count == gpus_per_replica:
+                return float(b.requests_per_second)
         return None
 
 
