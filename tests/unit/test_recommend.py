@@ -440,7 +440,7 @@ def test_sweep_adds_predicted_columns(
     for line, tp in zip(lines[1:4], (1, 2, 3), strict=True):
         cells = line.split()
         rate = rates[tp]
-        assert cells[-4] == ("-" if rate is None else f"{rate:g}")
+        assert cells[-4] == ("-" if rate is None else f"{round(rate, 2):g}")
         assert cells[-2] == f"{gpu_prices()['H100'] * tp:.2f}"
     assert f"treatment 3: no prediction (no benchmark for {model} on 3 x H100" in out
     code, out, err = run_cli([*argv, "--use-case", CHAT, "-o", "json"], capsys)

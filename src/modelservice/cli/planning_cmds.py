@@ -292,6 +292,8 @@ def _prediction_columns(
     predictions: dict[int, Prediction | None] | None, use_case: str | None
 ) -> tuple[list[tuple[str, dict[int, str]]], list[str]]:
     """The sweep table's prediction columns, and why some treatments have none."""
+    from modelservice.planning.recommend.predict import rate_text
+
     if predictions is None or use_case is None:
         return [], []
     per, total, cost = {}, {}, {}
@@ -303,8 +305,8 @@ def _prediction_columns(
             why = "no GPUs requested by decode pods"
         if why is not None:
             notes.append(f"treatment {tid}: no prediction ({why})")
-        per[tid] = "-" if c is None or c.per_replica is None else f"{c.per_replica:g}"
-        total[tid] = "-" if c is None or c.total is None else f"{c.total:g}"
+        per[tid] = rate_text(c.per_replica if c else None)
+        total[tid] = rate_text(c.total if c else None)
         cost[tid] = "-" if p is None or p.cost_per_hour is None else f"{p.cost_per_hour:,.2f}"
     return [("REQ/S/REPLICA", per), ("REQ/S", total), ("$/HOUR", cost)], notes
 

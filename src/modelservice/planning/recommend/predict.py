@@ -25,6 +25,7 @@ __all__ = [
     "format_prediction",
     "predict",
     "prediction_for_values",
+    "rate_text",
 ]
 
 
@@ -215,8 +216,9 @@ def predict(values_model: ModelService, *, use_case: str | None = None) -> Predi
     return base._replace(capacities=tuple(capacities))
 
 
-def _rate(x: float | None) -> str:
-    return "-" if x is None else f"{x:g}"
+def rate_text(x: float | None) -> str:
+    """A request rate for a table: two decimals at most, ``-`` for none."""
+    return "-" if x is None else f"{round(x, 2):g}"
 
 
 def format_prediction(p: Prediction) -> str:
@@ -242,8 +244,8 @@ def format_prediction(p: Prediction) -> str:
             c.use_case,
             f"{c.prompt_tokens}/{c.output_tokens}",
             f"{c.ttft_ms}/{c.itl_ms}/{c.e2e_ms}",
-            _rate(c.per_replica),
-            _rate(c.total) if c.note is None else f"- ({c.note})",
+            rate_text(c.per_replica),
+            rate_text(c.total) if c.note is None else f"- ({c.note})",
         ]
         for c in p.capacities
     ]
