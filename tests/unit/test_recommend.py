@@ -228,6 +228,28 @@ def test_values_render_with_a_chart_version(
     assert not [o for o in objs if o["metadata"]["name"] == f"{FULL}-prefill"]
 
 
+def test_picked_values_with_chart_version_on_the_cli(
+    chat: Recommendation, tmp_path: Path, capsys: CaptureFixture
+) -> None:
+    path = tmp_path / "v.yaml"
+    path.write_text(chat.values_yaml(3), "utf-8")
+    code, out, err = run_cli(["template", "r", "-f", str(path), "--chart-version", "latest"],
+                             capsys)  # fmt: skip
+    assert code == 0, err
+    docs = [d for d in yaml.safe_load_all(out) if d]
+    decode = next(d for d in docs if d["metadata"]["name"] == "r-llm-d-modelservice-decode")
+    gpus = decode["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"][GPU]
+    assert gpus == str(chat.option(3).gpus_per_replica)
+    # plan renders them too, without a prediction: that reads the default mode's model
+    code, out, err = run_cli(["plan", "r", "-f", str(path), "--chart-version", "latest"], capsys)
+    assert code == 0, err
+    assert f"{chat.option(3).gpus_per_replica} nvidia.com/gpu" in out
+    assert "predicted" not in out
+    code, out, err = run_cli(["plan", "r", "-f", str(path), "--chart-version", "latest",
+                              "--use-case", CHAT], capsys)  # fmt: skip
+    assert code == 1 and "not available with --chart-version" in err
+
+
 # --------------------------------------------------------------------------- filters
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from modelservice.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
+    add_chart_flags,
     add_value_flags,
     dedent,
     load,
@@ -94,6 +95,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("release", metavar="RELEASE", help="release name")
     p.add_argument("-n", "--namespace", default=None, help="namespace (default: 'default')")
     add_value_flags(p)
+    add_chart_flags(p)
     _add_cluster_flags(p, "check against the cluster's nodes now (current kubeconfig context)")
     p.add_argument(
         "--use-case",
@@ -140,6 +142,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("name", metavar="NAME", help="sweep name: prefix of the release names")
     p.add_argument("-n", "--namespace", default=None, help="namespace (default: 'default')")
     add_value_flags(p)
+    add_chart_flags(p)
     g = p.add_argument_group("design")
     g.add_argument(
         "--factor",
@@ -195,9 +198,11 @@ def cmd_plan(args: argparse.Namespace) -> int:
     cluster = _cluster(args)
     namespace = args.namespace or (cluster.namespace if cluster else "default")
     values = load(args)
-    _check_use_case(args.use_case)
+    _check_use_case(args.use_case, values)
     result = plan(values, release=args.release, namespace=namespace, cluster=cluster)
-    prediction = _prediction(values, args.release, namespace, args.use_case)
+    prediction = None
+    if values.chart is None:
+        prediction = _prediction(values, args.release, namespace, args.use_case)
     if args.output == "json":
         out = result.as_dict()
         if prediction is not None:
@@ -212,19 +217,31 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return EXIT_DOES_NOT_FIT if result.fits is False else EXIT_OK
 
 
-def _check_use_case(use_case: str | None) -> None:
-    """A use case asked for explicitly: fail early if llm-d-planner or the use case is
-    missing, rather than print a plan or sweep without the prediction asked for."""
-    if use_case is not None:
-        from modelservice.planning.recommend.predict import check_use_case
+def _check_use_case(use_case: str | None, values: Values) -> None:
+    """A use case asked for explicitly: fail early if llm-d-planner, the use case or the
+    values' mode rule the prediction out, rather than print a plan or sweep without it."""
+    if use_case is None:
+        return
+    if values.chart is not None:
+        from modelservice.planning.recommend import RequestError
 
-        check_use_case(use_case)
+        raise RequestError(
+            Problem(
+                "--use-case",
+                "predicted capacity reads the values as this tool's default mode does; it "
+                "is not available with --chart-version",
+            )
+        )
+    from modelservice.planning.recommend.predict import check_use_case
+
+    check_use_case(use_case)
 
 
 def _prediction(
     values: Values | dict[str, Any], release: str, namespace: str, use_case: str | None
 ) -> Prediction | None:
-    """llm-d-planner's prediction for the values (None without it, or without GPUs)."""
+    """llm-d-planner's prediction for the values (None without it, without GPUs, or for an
+    upstream chart release's values, which the default mode's model does not describe)."""
     from modelservice.planning.recommend.predict import prediction_for_values
 
     return prediction_for_values(values, release=release, namespace=namespace, use_case=use_case)
@@ -236,12 +253,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     from modelservice.planning.sweep import format_sweep, sweep, write_sweep
 
-    _check_use_case(args.use_case)
+    base = load(args)
+    _check_use_case(args.use_case, base)
     started = time.perf_counter()
     namespace = args.namespace or "default"
     result = sweep(
         args.name,
-        load(args),
+        base,
         factors=args.factor,
         design=args.design,
         namespace=namespace,

@@ -517,13 +517,17 @@ def container(ctx: Ctx, role: str, c: Any, index: int, par: Any, pd_spec: Obj) -
         out["securityContext"] = copy.deepcopy(c["securityContext"])
     if truthy(c.get("imagePullPolicy")):
         out["imagePullPolicy"] = printed(c["imagePullPolicy"])
-    last_list = _command(ctx, role, c, par, out, path)
-    env = container_env(ctx, role, c, par, path)
-    if b.env_header == "always" or truthy(c.get("env")) or truthy(c.get("mountModelVolume")):
-        out["env"] = env
-    else:
-        # Without "env:" the chart's env entries continue the list written just before.
-        out[last_list] = [*out[last_list], *env]
+    _command(ctx, role, c, par, out, path)
+    if b.env_header == "env-or-mount" and not (
+        truthy(c.get("env")) or truthy(c.get("mountModelVolume"))
+    ):
+        raise fail(
+            path,
+            f"chart {ctx.chart.version} writes this container's parallelism variables without "
+            "an env: key when the container has neither env nor mountModelVolume: true, which "
+            "is invalid YAML (helm refuses it); give the container an env entry",
+        )
+    out["env"] = container_env(ctx, role, c, par, path)
     if b.container_ports != "none" and truthy(c.get("ports")):
         ports = c["ports"]
         out["ports"] = (
@@ -557,16 +561,16 @@ def _merge_block(out: Obj, block: Any, path: str) -> None:
         raise fail(path, "must be a map of fields (the chart writes it into the object)")
 
 
-def _command(ctx: Ctx, role: str, c: Obj, par: Any, out: Obj, path: str) -> str:
-    """Command and args by ``modelCommand``; returns the key of the list written last."""
+def _command(ctx: Ctx, role: str, c: Obj, par: Any, out: Obj, path: str) -> None:
+    """Command and args by ``modelCommand``."""
     command = go_str(default("custom", c.get("modelCommand")))
     if command == "vllmServe":
         out["command"] = ["vllm", "serve"]
         out["args"] = serving_args(ctx, role, c, par, image_default=False, path=path)
-        return "args"
+        return
     if command == "imageDefault":
         out["args"] = serving_args(ctx, role, c, par, image_default=True, path=path)
-        return "args"
+        return
     if command == "custom":
         if not truthy(c.get("command")):
             raise fail(
@@ -577,8 +581,7 @@ def _command(ctx: Ctx, role: str, c: Obj, par: Any, out: Obj, path: str) -> str:
         out["command"] = copy.deepcopy(c["command"])
         if truthy(c.get("args")):
             out["args"] = copy.deepcopy(c["args"])
-            return "args"
-        return "command"
+        return
     raise fail(
         f"{path}.modelCommand",
         f"{command!r} is not one of vllmServe, imageDefault, custom",

@@ -39,9 +39,9 @@ def _evaluate(ctx: Ctx, text: str, path: str) -> str:
             Problem(path, "holds a template ({{ ... }}), which this build cannot evaluate")
         ) from None
     try:
-        return str(gotemplate.tpl(text, ctx.chart_context, name=path or "values"))
+        return gotemplate.render(text, ctx.chart_context)
     except gotemplate.TemplateError as exc:
-        raise ChartFailure(Problem(path, f"template error: {exc}")) from None
+        raise ChartFailure(Problem(path, f"template error: {exc.helm_message()}")) from None
 
 
 def tpl_text(ctx: Ctx, value: Any, path: str) -> str:
