@@ -22,15 +22,15 @@ import yaml
 import modelservice
 from modelservice.planning.packing import Node
 from modelservice.planning.plan import plan
-from modelservice.planning.recommend import (
+from modelservice.planning.recommend import source as planner_source
+from modelservice.planning.recommend.options import (
     NoRecommendation,
-    PlannerUnavailable,
     Recommendation,
     RequestError,
-    predict,
     recommend,
 )
-from modelservice.planning.recommend import source as planner_source
+from modelservice.planning.recommend.predict import predict
+from modelservice.planning.recommend.source import PlannerUnavailable
 from tests.unit.helpers import FULL, RELEASE, REPO_ROOT, first, pod_spec, run_cli, workload
 from tests.unit.test_k8s_schemas import assert_all_valid
 

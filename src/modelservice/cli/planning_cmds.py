@@ -223,7 +223,7 @@ def _check_use_case(use_case: str | None, values: Values) -> None:
     if use_case is None:
         return
     if values.chart is not None:
-        from modelservice.planning.recommend import RequestError
+        from modelservice.planning.recommend.options import RequestError
 
         raise RequestError(
             Problem(
@@ -466,7 +466,7 @@ def _split(items: list[str]) -> list[str]:
 def cmd_recommend(args: argparse.Namespace) -> int:
     import json
 
-    from modelservice.planning.recommend import RequestError
+    from modelservice.planning.recommend.options import RequestError
 
     if args.list:
         return _recommend_list(args.list)
@@ -482,7 +482,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         raise RequestError(
             Problem("--output", "writes the values of the option chosen with --pick" + hint)
         )
-    from modelservice.planning.recommend import recommend, write_values
+    from modelservice.planning.recommend.options import recommend, write_values
 
     cluster = _cluster(args)
     rec = recommend(

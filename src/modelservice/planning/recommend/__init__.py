@@ -1,60 +1,12 @@
 """Deployment options from llm-d-planner's benchmark data, and values files for them.
 
-``recommend`` ranks (model, GPU type, tensor parallelism, replicas) options for a use case
-and a user count; ``predict`` tells what a release's decode pods should serve. Both read
-llm-d-planner's bundled data through :mod:`.source`, the only module that imports it (the
-``planner`` extra), and only when called. Names are imported on first use: ``plan`` asks
-for a prediction on every run and must not pay for the rest.
+- :mod:`.options`: ``recommend``, ranked (model, GPU type, tensor parallelism, replicas)
+  options for a use case and a user count, and the values file of a picked one
+  (:mod:`.values`);
+- :mod:`.predict`: what a release's decode pods should serve (``plan``, ``sweep``);
+- :mod:`.source`: the bridge to llm-d-planner (the ``planner`` extra), the only module
+  that imports it, and only when called.
+
+Nothing is re-exported here: ``plan`` imports :mod:`.predict` on every run and should not
+pay for the rest. The public names are ``modelservice.recommend`` and its types.
 """
-
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from modelservice.planning.recommend.options import (
-        DataInfo,
-        DeploymentOption,
-        NoRecommendation,
-        Recommendation,
-        RequestError,
-        recommend,
-        write_values,
-    )
-    from modelservice.planning.recommend.predict import Capacity, Prediction, predict
-    from modelservice.planning.recommend.source import PlannerUnavailable
-
-__all__ = [
-    "Capacity",
-    "DataInfo",
-    "DeploymentOption",
-    "NoRecommendation",
-    "PlannerUnavailable",
-    "Prediction",
-    "Recommendation",
-    "RequestError",
-    "predict",
-    "recommend",
-    "write_values",
-]
-
-_LAZY = {
-    **dict.fromkeys(
-        ("DataInfo", "NoRecommendation", "DeploymentOption", "Recommendation", "RequestError",
-         "recommend", "write_values"),
-        "options",
-    ),
-    **dict.fromkeys(("Capacity", "Prediction", "predict"), "predict"),
-    "PlannerUnavailable": "source",
-}  # fmt: skip
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
