@@ -274,10 +274,10 @@ def test_an_exception_while_rendering_becomes_the_condition(monkeypatch: Any) ->
 
     real = modelservice.pipeline.render_release
 
-    def broken(values: Any, *, release: str, namespace: str) -> Any:
+    def broken(values: Any, *, release: str, **kwargs: Any) -> Any:
         if release == "llama":
             raise KeyError("boom")
-        return real(values, release=release, namespace=namespace)
+        return real(values, release=release, **kwargs)
 
     monkeypatch.setattr(modelservice.pipeline, "render_release", broken)
     view, _cluster, rec, body = setup(LIGHT)

@@ -171,7 +171,9 @@ def desired_children(
     spec = parent.get("spec") or {}
     try:
         rendered = render_release(spec, release=meta["name"], namespace=meta["namespace"])
-        extra_start = len(rendered.objects) - len(rendered.model.extra_objects)
+        model = rendered.model
+        assert model is not None, "the operator renders in the default mode"
+        extra_start = len(rendered.objects) - len(model.extra_objects)
         labels = [
             f"extraObjects[{i - extra_start}]" if i >= extra_start else ""
             for i in range(len(rendered.objects))
@@ -188,7 +190,7 @@ def desired_children(
         return Desired(
             objects=[adopt(o, parent) for o in rendered.objects],
             warnings=rendered.warnings,
-            model_name=rendered.model.routing.model_name or "",
+            model_name=model.routing.model_name or "",
         )
     except ValuesError as err:
         return Desired(error=err)

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from modelservice.pipeline import Rendered
     from modelservice.values.layering import Values
 
-__all__ = ["Plan", "RolePlan", "plan", "plan_rendered", "read_nodes"]
+__all__ = ["Plan", "RolePlan", "plan", "plan_rendered", "read_nodes", "table"]
 
 Obj = dict[str, Any]
 _ACCEL_SKIP = ("cpu", "memory", "ephemeral-storage", "pods")
@@ -216,7 +216,8 @@ _ROLE_ORDER = {"decode": 0, "prefill": 1, "epp": 2}
 def plan_rendered(rendered: Rendered, *, release: str, namespace: str) -> Plan:
     """The plan of an already rendered release (no cluster)."""
     roles = [p for p in map(_workload_plan, rendered.objects) if p is not None]
-    chosen = {r.name: r.accelerator_resource for r in rendered.model.roles}
+    model = rendered.model
+    chosen = {r.name: r.accelerator_resource for r in model.roles} if model is not None else {}
     roles = [r._replace(accelerator=chosen.get(r.role)) for r in roles]
     roles.sort(key=lambda r: _ROLE_ORDER.get(r.role, 3))
     return Plan(release, namespace, tuple(roles), tuple(str(w) for w in rendered.warnings))
@@ -300,7 +301,8 @@ def _constraint_lines(c: Mapping[str, Any]) -> list[str]:
     return lines or ["any node"]
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """Left-aligned columns two spaces apart, the lines without trailing blanks."""
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
     return [fmt.format(*header).rstrip()] + [fmt.format(*r).rstrip() for r in rows]
@@ -337,7 +339,7 @@ def format_plan(p: Plan) -> str:
         "MEM/POD",
         "MEM",
     ]
-    out += _table(header, rows)
+    out += table(header, rows)
     accel = p.accelerators()
     if accel:
         out.append("")

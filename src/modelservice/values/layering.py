@@ -7,15 +7,18 @@ default key. Lists are never merged element-wise in either step.
 
 from __future__ import annotations
 
-import copy
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from modelservice.datatree import copy_tree
 from modelservice.errors import Problem, ValuesError
 from modelservice.values.yamlfile import check_size, load_yaml, read_bounded
+
+if TYPE_CHECKING:
+    from modelservice.charts.versions import ChartVersion
 
 #: The chart's values.yaml, shipped in the package (read directly: importlib.resources and
 #: pathlib would add milliseconds to every CLI start).
@@ -56,11 +59,36 @@ def coalesce(defaults: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
             else:
                 out[key] = strip_nulls(uval)
         else:
-            out[key] = copy.deepcopy(dval)
+            out[key] = copy_tree(dval)
     for key, uval in user.items():
         if key not in defaults and uval is not None:
             out[key] = strip_nulls(uval)
     return out
+
+
+def coalesce_helm(defaults: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
+    """Helm's own coalescing, exactly, for rendering an upstream chart version.
+
+    It differs from :func:`coalesce` where templates can tell: a default that is null stays
+    (as a key with no value, which ``hasKey`` sees), and a user null for a key the defaults
+    lack stays too; a user null deletes only a default. A map never replaces a scalar or the
+    reverse: Helm keeps the user's value and warns.
+    """
+    out = copy_tree(user)
+    _coalesce_into(out, defaults)
+    return out
+
+
+def _coalesce_into(dst: dict[str, Any], src: dict[str, Any]) -> None:
+    for key, sval in src.items():
+        if key in dst:
+            dval = dst[key]
+            if dval is None:
+                del dst[key]
+            elif isinstance(dval, dict) and isinstance(sval, dict):
+                _coalesce_into(dval, sval)
+        else:
+            dst[key] = copy_tree(sval)
 
 
 def strip_nulls(value: Any) -> Any:
@@ -81,7 +109,7 @@ def _defaults() -> dict[str, Any]:
 
 def default_values() -> dict[str, Any]:
     """The built-in defaults (the chart's ``values.yaml``), as a fresh copy."""
-    return copy.deepcopy(_defaults())
+    return copy_tree(_defaults())
 
 
 def default_values_text() -> str:
@@ -106,6 +134,15 @@ class Values(NamedTuple):
     merged: dict[str, Any]
     user: dict[str, Any]
     layers: tuple[Layer, ...] = ()
+    chart: ChartVersion | None = None
+    """The upstream chart release whose defaults ``merged`` holds (``--chart-version``);
+    None for the default mode (the seed's chart with this tool's fixes and additions)."""
+
+    def for_chart(self, chart: ChartVersion | None) -> Values:
+        """The same user values laid over another release's defaults."""
+        if chart == self.chart:
+            return self
+        return from_user(self.user, self.layers, chart=chart)
 
     def locate(self, path: str) -> tuple[str | None, int | None]:
         """Which user source last set ``path`` (and the line, for files); error path only."""
@@ -114,11 +151,18 @@ class Values(NamedTuple):
         return locate(self.layers, path)
 
 
-def from_user(user: dict[str, Any], layers: Sequence[Layer] = ()) -> Values:
-    """Coalesce already-merged user values onto the defaults."""
+def from_user(
+    user: dict[str, Any], layers: Sequence[Layer] = (), *, chart: ChartVersion | None = None
+) -> Values:
+    """Coalesce already-merged user values onto the defaults (of ``chart``, when given)."""
     if not isinstance(user, dict):
         raise ValuesError(Problem("", f"values must be a mapping, got {type(user).__name__}"))
-    return Values(merged=coalesce(_defaults(), user), user=user, layers=tuple(layers))
+    if chart is None:
+        return Values(merged=coalesce(_defaults(), user), user=user, layers=tuple(layers))
+    from modelservice.charts.defaults import shared_defaults
+
+    merged = coalesce_helm(shared_defaults(chart), user)
+    return Values(merged=merged, user=user, layers=tuple(layers), chart=chart)
 
 
 def _read_file(path: str, stdin_used: list[bool]) -> tuple[str, bytes]:
@@ -154,6 +198,7 @@ def load_values(
     read_file: Callable[[str], str] | None = None,
     presets: Iterable[str] = (),
     preset_dirs: Iterable[str | os.PathLike[str]] = (),
+    chart_version: str | None = None,
 ) -> Values:
     """Layer values exactly as Helm does and return them, not yet validated.
 
@@ -162,10 +207,21 @@ def load_values(
     file in order (``"-"`` is standard input) ← ``set_json`` ← ``sets`` ← ``set_strings``
     ← ``set_files``. Every problem found while reading (unreadable files, bad YAML, bad
     ``--set`` syntax) is reported together in one :class:`ValuesError`.
+
+    ``chart_version`` (``0.4.9``, ``0.4``, ``latest``) lays the values over that upstream
+    release's defaults instead of the built-in ones.
     """
     from modelservice.values import setparser
 
     problems: list[Problem] = []
+    chart = None
+    if chart_version is not None:
+        from modelservice.charts.versions import resolve as resolve_chart
+
+        try:
+            chart = resolve_chart(chart_version)
+        except ValuesError as exc:
+            problems.extend(exc.problems)
     layers: list[Layer] = []
     user: dict[str, Any] = {}
     presets = list(presets)
@@ -226,7 +282,7 @@ def load_values(
     for flag, exprs, parse, parse_keys in flag_parsers:
         for expr in exprs:
             if not copied:  # parsing edits in place: never touch the caller's or a file's dicts
-                user, copied = copy.deepcopy(user), True
+                user, copied = copy_tree(user), True
             source = f"{flag} {expr}"
             try:
                 # Helm parses every --set into the already-merged user map, so an index like
@@ -241,4 +297,4 @@ def load_values(
         raise ValuesError(problems)
     if copied:  # --set can build what no YAML file can be refused for: deep nesting
         check_size(user, "--set flags")
-    return from_user(user, layers)
+    return from_user(user, layers, chart=chart)
