@@ -53,12 +53,12 @@ def as_values(
 def resolve_chart(
     values: Values | Mapping[str, Any] | None, chart_version: str | None
 ) -> ChartVersion | None:
-    """The upstream release to render: the one asked for, else the one the values were
-    loaded for, else None (the default mode)."""
+    """The upstream release to render: the one asked for (``default`` asks for the default
+    mode), else the one the values were loaded for, else None (the default mode)."""
     if chart_version is not None:
-        from modelservice.charts.versions import resolve
+        from modelservice.charts.versions import choose
 
-        return resolve(chart_version)
+        return choose(chart_version)
     return values.chart if isinstance(values, Values) else None
 
 

@@ -1,16 +1,38 @@
-"""The catalogue of upstream chart releases, and how a user names one.
+"""The catalogue of upstream chart releases, how a user names one, and how a Helm release
+record names the chart it was rendered from.
 
-Users write ``0.4.9``, ``v0.4.9``, ``0.4`` (the newest 0.4.x) or ``latest``. A version the
-catalogue does not hold is refused with the nearest ones, never guessed.
+Users write ``0.4.9``, ``v0.4.9``, ``0.4`` (the newest 0.4.x) or ``latest``; where a release
+is switched from one chart version to another, ``default`` names the default mode. A version
+the catalogue does not hold is refused with the nearest ones, never guessed.
+
+A release record carries the chart's metadata (name, version, appVersion, annotations), and
+that is how a release remembers what it was rendered as, for Helm and for this tool alike.
+An upstream release is recorded as Helm records it (``llm-d-modelservice`` ``v0.4.9``
+``v0.4.0``), so that ``helm upgrade`` with that chart, ``helm history`` and ``helm rollback``
+see nothing unusual. The default mode renders the seed's chart 0.0.9 *with this tool's fixes
+and additions*, which is not what the upstream 0.0.9 renders: its records name the chart
+``llm-d-modelservice`` ``0.0.9`` as well (for Helm it is that chart), and carry the
+annotation ``llm-d.ai/modelservice-mode: default`` so that this tool can tell the two apart.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from modelservice.errors import Problem, ValuesError
 
 CHART_NAME = "llm-d-modelservice"
+
+#: How users name the default mode where a chart version is asked for (``upgrade
+#: --chart-version default`` moves a release rendered as an upstream release back to it).
+DEFAULT_MODE = "default"
+
+#: Chart-metadata annotation of the release records this tool writes in the default mode.
+MODE_ANNOTATION = "llm-d.ai/modelservice-mode"
+
+#: The upstream Chart.yaml's description, recorded as Helm records it.
+_UPSTREAM_DESCRIPTION = "A Helm chart for ModelService in llm-d"
 
 
 class ChartVersion(NamedTuple):
@@ -116,3 +138,60 @@ def _unknown(text: str, key: tuple[int, ...], source: str) -> ChartVersion:
         )
         message = f"chart version {text!r} was never released upstream ({known})"
     raise ValuesError(Problem("", message, source))
+
+
+def choose(text: str, *, source: str = "--chart-version") -> ChartVersion | None:
+    """Like :func:`resolve`, and ``default`` names the default mode (None)."""
+    if text.strip().lower() == DEFAULT_MODE:
+        return None
+    return resolve(text, source=source)
+
+
+def describe(chart: ChartVersion | None) -> str:
+    """How messages name a rendering: ``chart llm-d-modelservice v0.4.9`` or the default mode."""
+    if chart is None:
+        return "modelservice's default mode (chart 0.0.9 with this tool's fixes and additions)"
+    return f"chart {CHART_NAME} {chart.chart_version}"
+
+
+def record_metadata(chart: ChartVersion | None) -> dict[str, Any]:
+    """The chart metadata a release record of ``chart`` (None: the default mode) carries:
+    for an upstream release, what Helm records from its Chart.yaml; for the default mode,
+    the seed's chart marked with :data:`MODE_ANNOTATION`."""
+    if chart is None:
+        from modelservice.values.model import APP_VERSION, CHART_VERSION
+
+        return {
+            "apiVersion": "v2",
+            "name": CHART_NAME,
+            "version": CHART_VERSION,
+            "appVersion": APP_VERSION,
+            "description": "llm-d ModelService, rendered by the modelservice tool in its "
+            "default mode (chart 0.0.9 with the tool's fixes and additions)",
+            "type": "application",
+            "annotations": {MODE_ANNOTATION: DEFAULT_MODE},
+        }
+    return {
+        "apiVersion": "v2",
+        "name": CHART_NAME,
+        "version": chart.chart_version,
+        "appVersion": chart.app_version,
+        "description": _UPSTREAM_DESCRIPTION,
+        "type": "application",
+    }
+
+
+def is_default_mode(annotations: Mapping[str, Any]) -> bool:
+    """Whether a record's chart annotations mark the default mode."""
+    return annotations.get(MODE_ANNOTATION) == DEFAULT_MODE
+
+
+def recorded(name: str, version: str, annotations: Mapping[str, Any]) -> ChartVersion | None:
+    """The rendering a record's chart metadata names: an upstream release, or None for the
+    default mode. Raises :class:`ValuesError` for a version this tool does not render, and
+    ``LookupError`` for another chart."""
+    if name != CHART_NAME:
+        raise LookupError(name)
+    if is_default_mode(annotations):
+        return None
+    return resolve(version, source="the release record")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from modelservice.cli.common import (
     EXIT_OK,
+    add_chart_flags,
     add_value_flags,
     color,
     dedent,
@@ -18,6 +19,7 @@ from modelservice.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from modelservice.cluster.records import Record
     from modelservice.cluster.release import Release
     from modelservice.cluster.wait import Readiness
 
@@ -129,14 +131,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         Render the release and server-side apply every object, recording the revision the
         way Helm does (helm list / history / uninstall work on it).
 
+        With --chart-version the release is rendered exactly as that upstream chart release
+        renders, and recorded as Helm records it: 'helm upgrade' with that chart works on it.
+
         examples:
           modelservice install sim -n llm-d -f examples/simulator.yaml --create-namespace --wait
           modelservice install llama -f values.yaml --dry-run=server
+          modelservice install llama -f values.yaml --chart-version 0.4.9
         """),
     )
     p.add_argument("release", metavar="RELEASE")
     _cluster_flags(p)
     add_value_flags(p)
+    add_chart_flags(p)
     _apply_flags(p, upgrade=False)
     p.set_defaults(func=cmd_install)
 
@@ -149,14 +156,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         renders (unless annotated helm.sh/resource-policy: keep), and mark the previous
         revision superseded. A second concurrent upgrade is refused.
 
+        The release is rendered as the chart version its deployed revision records (a
+        release installed by 'helm install' with the upstream chart 0.4.9 is upgraded as
+        0.4.9); --chart-version switches it to another ('default': the default mode).
+
         examples:
           modelservice upgrade sim -n llm-d -f examples/simulator.yaml --set decode.replicas=3
           modelservice upgrade sim -n llm-d -f values.yaml --install --atomic --timeout 10m
+          modelservice upgrade llama -n llm-d -f values.yaml --chart-version 0.4.12
         """),
     )
     p.add_argument("release", metavar="RELEASE")
     _cluster_flags(p)
     add_value_flags(p)
+    add_chart_flags(p, release=True)
     _apply_flags(p, upgrade=True)
     p.set_defaults(func=cmd_upgrade)
 
@@ -168,7 +181,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         Compare the live objects with a server-side dry run of the new values, per object,
         as a unified diff (server-owned fields left out; Secret values masked unless
         --show-secrets). Exit status 0 when nothing would change, 2 when something would,
-        1 on error.
+        1 on error. Rendered as an upgrade would render: the chart version recorded in the
+        release unless --chart-version names another.
 
         example:
           modelservice diff sim -n llm-d -f examples/simulator.yaml --set decode.replicas=3
@@ -177,6 +191,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("release", metavar="RELEASE")
     _cluster_flags(p)
     add_value_flags(p)
+    add_chart_flags(p, release=True)
     p.add_argument(
         "--show-secrets",
         action="store_true",
@@ -269,7 +284,22 @@ def _release(args: argparse.Namespace) -> Release:
         kubeconfig=args.kubeconfig,
         context=args.kube_context,
         on_warnings=print_warnings,
+        on_notice=_notice,
     )
+
+
+def _notice(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _chart(record: Record) -> str:
+    """The CHART a status shows: Helm's name-version, and which rendering made it when that
+    is this tool's default mode (Helm shows the same name-version for the upstream 0.0.9)."""
+    from modelservice.charts.versions import is_default_mode
+
+    if record.chart_name == "llm-d-modelservice" and is_default_mode(record.chart_annotations):
+        return f"{record.chart} (modelservice's default mode)"
+    return record.chart
 
 
 class _Progress:
@@ -333,6 +363,8 @@ def _deploy(args: argparse.Namespace, op: str) -> int:
         progress=progress,
     )
     common["take_ownership"] = args.take_ownership
+    common["chart_version"] = args.chart_version
+    common["skip_schema_validation"] = args.skip_schema_validation
     started = time.monotonic()
     try:
         if op == "install":
@@ -375,7 +407,12 @@ def cmd_diff(args: argparse.Namespace) -> int:
     import difflib
 
     values = load(args)
-    diffs = _release(args).diff(values, show_secrets=args.show_secrets)
+    diffs = _release(args).diff(
+        values,
+        chart_version=args.chart_version,
+        skip_schema_validation=args.skip_schema_validation,
+        show_secrets=args.show_secrets,
+    )
     changed = 0
     for d in diffs:
         if d.action == "unchanged":
@@ -416,7 +453,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     r = st.record
     print(
         f"NAME: {r.name}\nNAMESPACE: {r.namespace}\nREVISION: {r.version}\nSTATUS: {r.status}\n"
-        f"LAST DEPLOYED: {r.last_deployed}\nCHART: {r.chart}\nDESCRIPTION: {r.description}\n"
+        f"LAST DEPLOYED: {r.last_deployed}\nCHART: {_chart(r)}\nDESCRIPTION: {r.description}\n"
     )
     rows = []
     for o in st.objects:

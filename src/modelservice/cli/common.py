@@ -91,16 +91,25 @@ def add_value_flags(p: argparse.ArgumentParser) -> None:
     )
 
 
-def add_chart_flags(p: argparse.ArgumentParser, *, skip_schema: bool = True) -> None:
-    """``--chart-version`` (and Helm's ``--skip-schema-validation``) for commands that render."""
+def add_chart_flags(
+    p: argparse.ArgumentParser, *, skip_schema: bool = True, release: bool = False
+) -> None:
+    """``--chart-version`` (and Helm's ``--skip-schema-validation``) for commands that render;
+    ``release``: for commands that act on an existing release, which remembers its version."""
     g = p.add_argument_group("upstream chart version")
+    without = (
+        "the version recorded in the release (as 'helm history' shows it; a new release: "
+        "the default mode). 'default' switches to the default mode: the seed's chart 0.0.9 "
+        "with this tool's fixes and additions"
+        if release
+        else "the seed's chart 0.0.9 with this tool's fixes and additions"
+    )
     g.add_argument(
         "--chart-version",
         metavar="VERSION",
         help="render exactly as the upstream llm-d-modelservice chart release VERSION does "
         "(0.0.9 to 0.4.12; 0.4 for the newest 0.4.x; latest), with that release's defaults "
-        "and accepted keys; without it, the seed's chart 0.0.9 with this tool's fixes and "
-        "additions",
+        f"and accepted keys; without it, {without}",
     )
     if skip_schema:
         g.add_argument(

@@ -193,12 +193,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_values(args: argparse.Namespace) -> int:
-    if args.chart_version:
+    from modelservice.charts.versions import choose
+
+    chart = choose(args.chart_version) if args.chart_version else None
+    if chart is not None:
         from modelservice.charts.defaults import defaults
-        from modelservice.charts.versions import resolve
         from modelservice.output.yaml import dump
 
-        chart = resolve(args.chart_version)
         sys.stdout.write(
             f"# Defaults of the upstream llm-d-modelservice chart {chart.version} "
             f"(chart version {chart.chart_version}, app version {chart.app_version}),\n"

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from modelservice.errors import ModelServiceError
 
 if TYPE_CHECKING:
+    from modelservice.cluster.records import Record
     from modelservice.kinds import Identity
 
 #: How a hint names an option: (Python API, command line).
@@ -34,6 +35,7 @@ OPTIONS: dict[str, tuple[str, str]] = {
     "install": ("Release.install()", "'modelservice install'"),
     "upgrade_install": ("Release.upgrade(install=True)", "'modelservice upgrade --install'"),
     "status": ("Release.status()", "'modelservice status'"),
+    "chart_version": ("chart_version=", "--chart-version"),
 }
 
 
@@ -159,6 +161,20 @@ class ReleaseNotFound(ReleaseError):
         self.name = name
         self.namespace = namespace
         super().__init__(f"release {name!r} not found in namespace {namespace!r}")
+
+
+class ChartMismatch(ReleaseError):
+    """The release was made from another chart than llm-d-modelservice."""
+
+    def __init__(self, name: str, record: Record) -> None:
+        self.name = name
+        self.record = record
+        super().__init__(
+            f"release {name!r} was made from chart {record.chart_name!r} version "
+            f"{record.chart_version!r} (revision {record.version}), not llm-d-modelservice: "
+            "modelservice renders only that chart, and would replace the release's objects",
+            "leave it to the tool that made it, or use another release name",
+        )
 
 
 class Locked(ReleaseError):

@@ -138,6 +138,14 @@ def secret_name(release: str, revision: int) -> str:
     return f"sh.helm.release.v1.{release}.v{revision}"
 
 
+def default_mode_annotations() -> dict[str, str]:
+    """The chart annotations of a record rendered in the default mode (a record made without
+    naming its chart is one)."""
+    from modelservice.charts.versions import DEFAULT_MODE, MODE_ANNOTATION
+
+    return {MODE_ANNOTATION: DEFAULT_MODE}
+
+
 @dataclass
 class Record:
     """One revision of a release, as Helm stores it."""
@@ -155,6 +163,15 @@ class Record:
     chart_name: str = CHART_NAME
     chart_version: str = CHART_VERSION
     app_version: str = APP_VERSION
+    chart_annotations: dict[str, str] = field(default_factory=default_mode_annotations)
+    """The chart metadata's annotations; the default mode's records are marked in them (see
+    :mod:`modelservice.charts.versions`)."""
+    chart_values: dict[str, Any] = field(default_factory=dict)
+    """The chart's default values, as Helm stores them with the chart: ``helm get values
+    --all`` and ``helm upgrade --reuse-values`` lay the release's values over these."""
+    hooks: list[dict[str, Any]] = field(default_factory=list)
+    """Helm's hooks (objects annotated ``helm.sh/hook``), as Helm serializes them: not part
+    of the manifest."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Fields of the release JSON we do not interpret (kept on rewrite)."""
     revision: str = field(default="", compare=False)
@@ -168,7 +185,7 @@ class Record:
         doc = dict(self.extra)
         chart = dict(doc.get("chart") or {})
         if not chart.get("metadata"):  # a record read back keeps its chart (maybe Helm's)
-            chart["metadata"] = {
+            meta: dict[str, Any] = {
                 "apiVersion": "v2",
                 "name": self.chart_name,
                 "version": self.chart_version,
@@ -176,8 +193,17 @@ class Record:
                 "description": "llm-d ModelService, rendered by the modelservice tool",
                 "type": "application",
             }
+            if self.chart_annotations:
+                meta["annotations"] = dict(self.chart_annotations)
+            chart["metadata"] = meta
+            chart["values"] = self.chart_values
         chart.setdefault("templates", [])
         chart.setdefault("files", [])
+        hooks = self.hooks or doc.get("hooks") or []
+        if hooks:
+            doc["hooks"] = hooks
+        else:
+            doc.pop("hooks", None)  # as Helm writes a release without hooks
         doc.update(
             {
                 "name": self.name,
@@ -194,7 +220,6 @@ class Record:
                 "chart": chart,
                 "config": self.config,
                 "manifest": self.manifest,
-                "hooks": doc.get("hooks") or [],
                 "apply_method": "ssa",
             }
         )
@@ -281,9 +306,41 @@ class Record:
             chart_name=_field(meta, "name", str, "MISSING"),
             chart_version=_field(meta, "version", str, ""),
             app_version=_field(meta, "appVersion", str, ""),
+            chart_annotations={
+                str(k): v
+                for k, v in _field(meta, "annotations", Mapping, {}).items()
+                if isinstance(v, str)
+            },
+            chart_values=dict(_field(chart, "values", Mapping, {})),
+            hooks=[dict(h) for h in _field(doc, "hooks", list, []) if isinstance(h, Mapping)],
             extra=dict(doc),
         )
 
     @property
     def chart(self) -> str:
         return f"{self.chart_name}-{self.chart_version}"
+
+    def copy_chart(self, other: Record) -> None:
+        """Record ``other``'s chart as this revision's, whole (Helm's rollback does: the
+        revision rolled back to is recorded with the chart it was made from)."""
+        self.chart_name = other.chart_name
+        self.chart_version = other.chart_version
+        self.app_version = other.app_version
+        self.chart_annotations = dict(other.chart_annotations)
+        self.chart_values = other.chart_values
+        self.extra["chart"] = other.to_json()["chart"]
+
+    def set_chart(self, metadata: Mapping[str, Any], values: Mapping[str, Any]) -> None:
+        """Record the chart a revision was rendered from (its metadata and default values)."""
+        self.chart_name = str(metadata.get("name", ""))
+        self.chart_version = str(metadata.get("version", ""))
+        self.app_version = str(metadata.get("appVersion", ""))
+        annotations = metadata.get("annotations")
+        self.chart_annotations = dict(annotations) if isinstance(annotations, Mapping) else {}
+        self.chart_values = dict(values)
+        self.extra["chart"] = {
+            "metadata": dict(metadata),
+            "values": self.chart_values,
+            "templates": [],
+            "files": [],
+        }

@@ -28,6 +28,7 @@ from modelservice.cluster.client import Api, Cluster
 from modelservice.cluster.diff import ObjectDiff, comparable, mask_secrets
 from modelservice.cluster.errors import (
     AlreadyExists,
+    ChartMismatch,
     ClusterError,
     Conflict,
     Locked,
@@ -35,6 +36,7 @@ from modelservice.cluster.errors import (
     ReleaseError,
     ReleaseNotFound,
 )
+from modelservice.cluster.hooks import Hook, Runner, stored
 from modelservice.cluster.records import (
     DEPLOYED,
     FAILED,
@@ -55,6 +57,7 @@ from modelservice.errors import Problem, ValuesError
 from modelservice.kinds import Identity
 
 if TYPE_CHECKING:
+    from modelservice.charts.versions import ChartVersion
     from modelservice.values.layering import Values
 
 __all__ = [
@@ -82,6 +85,18 @@ class ObjectStatus:
     pods: int = 0
     restarts: int = 0
     problem: str = ""
+
+
+@dataclass
+class _Render:
+    """A release rendered for the cluster: its objects with the ownership marks, its hooks
+    (no marks, not in the manifest), the user's values and the chart rendered (None: the
+    default mode)."""
+
+    objects: list[Obj]
+    hooks: list[Hook]
+    user: dict[str, Any]
+    chart: ChartVersion | None
 
 
 @dataclass
@@ -131,12 +146,16 @@ class Release:
         cluster: Api | None = None,
         driver: Driver | None = None,
         on_warnings: Callable[[list[Problem]], None] | None = None,
+        on_notice: Callable[[str], None] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.name = name
         self.on_warnings = on_warnings
         """Called with warnings: the values' each time the release is rendered, and the
         lifecycle's (records skipped, objects left in place)."""
+        self.on_notice = on_notice
+        """Called with what a user should know that is not a problem: which chart version
+        an upgrade or a diff renders (the one recorded, or a switch to another)."""
         self.cluster: Api = cluster or Cluster(
             kubeconfig=kubeconfig, context=context, namespace=namespace
         )
@@ -196,13 +215,44 @@ class Release:
                 f"revision {record.version} of release {self.name!r} has a manifest that "
                 f"cannot be read: {err}"
             ) from None
+        return self._in_namespace(
+            objects, record, "objects", include_foreign=include_foreign, refuse=refuse
+        )
+
+    def _hooks_of(
+        self, record: Record, *, include_foreign: bool, refuse: bool = False
+    ) -> list[Hook]:
+        """The hooks of a stored revision this release may run, by the rule of
+        :meth:`_objects_of`."""
+        try:
+            hooks = stored(record)
+        except ValuesError as err:
+            raise ReleaseError(
+                f"revision {record.version} of release {self.name!r} has a hook that cannot "
+                f"be read: {err}"
+            ) from None
+        mine = self._in_namespace(
+            [h.obj for h in hooks], record, "hooks", include_foreign=include_foreign, refuse=refuse
+        )
+        kept = {id(o) for o in mine}
+        return [h for h in hooks if id(h.obj) in kept]
+
+    def _in_namespace(
+        self,
+        objects: list[Obj],
+        record: Record,
+        what: str,
+        *,
+        include_foreign: bool,
+        refuse: bool,
+    ) -> list[Obj]:
         if include_foreign:
             return objects
-        mine: list[Identity] = []
         foreign: list[Identity] = []
         for obj in objects:
             ident = self.engine.identity(obj)
-            (mine if ident.namespace == self.namespace else foreign).append(ident)
+            if ident.namespace != self.namespace:
+                foreign.append(ident)
         if not foreign:
             return objects
         where = ", ".join(
@@ -211,14 +261,14 @@ class Release:
         )
         if refuse:
             raise ReleaseError(
-                f"revision {record.version} of release {self.name!r} holds objects outside "
+                f"revision {record.version} of release {self.name!r} holds {what} outside "
                 f"namespace {self.namespace!r}: {where}. Records can be written by anyone who "
                 "can write Secrets in the namespace, so these are not applied",
                 "if you trust this record, pass {include_foreign}",
             )
         self._warn(
             [
-                f"revision {record.version} of release {self.name!r} lists objects outside "
+                f"revision {record.version} of release {self.name!r} lists {what} outside "
                 f"namespace {self.namespace!r}, left alone: {where} (if you trust the "
                 "record: --include-foreign-objects, or include_foreign=True)"
             ]
@@ -229,24 +279,119 @@ class Release:
     # ------------------------------------------------------------------ rendering
 
     def _render(
-        self, values: Values | Mapping[str, Any] | None
-    ) -> tuple[list[Obj], dict[str, Any]]:
-        from modelservice.pipeline import render_release
+        self,
+        values: Values | Mapping[str, Any] | None,
+        chart: ChartVersion | None,
+        *,
+        skip_schema_validation: bool = False,
+    ) -> _Render:
+        """Render ``values`` as ``chart`` (None: the default mode); split off the hooks."""
+        from modelservice.charts.versions import CHART_NAME
+        from modelservice.cluster.hooks import split
+        from modelservice.pipeline import as_values, render_release
 
-        result = render_release(values, release=self.name, namespace=self.namespace)
+        laid = as_values(values, chart)
+        result = render_release(
+            laid,
+            release=self.name,
+            namespace=self.namespace,
+            skip_schema_validation=skip_schema_validation,
+        )
         if self.on_warnings is not None and result.warnings:
             self.on_warnings(list(result.warnings))
-        user = getattr(values, "user", None)
-        if user is None:
-            user = dict(values) if isinstance(values, Mapping) else {}
-        marked = [self.owner.mark(o) for o in result.objects]
-        return marked, copy.deepcopy(user)
+        objects, hooks, skipped = split(result.objects, result.sources, CHART_NAME)
+        self._warn(skipped)
+        marked = [self.owner.mark(o) for o in objects]
+        return _Render(marked, hooks, copy.deepcopy(laid.user), chart)
 
     @staticmethod
     def _manifest(objects: Sequence[Obj]) -> str:
         from modelservice.output.yaml import dump_all
 
         return dump_all(objects)
+
+    def _record(self, version: int, status: str, render: _Render, **info: Any) -> Record:
+        """A new revision's record: the rendered manifest, the user's values, the chart
+        it was rendered from (as Helm records it) and its hooks."""
+        from modelservice.charts.versions import record_metadata
+
+        record = Record(
+            self.name,
+            self.namespace,
+            version,
+            status,
+            self._manifest(render.objects),
+            render.user,
+            **info,
+        )
+        record.set_chart(record_metadata(render.chart), _chart_defaults(render.chart))
+        record.hooks = [h.to_json() for h in render.hooks]
+        return record
+
+    # ------------------------------------------------------------------ chart versions
+
+    def _recorded_chart(self, record: Record, *, asked: bool) -> tuple[ChartVersion | None, bool]:
+        """The chart ``record`` was rendered from, and whether this tool renders it.
+
+        A record of another chart is refused. A version of this chart that this tool does
+        not render (newer than it knows, say) is refused too, unless a version was asked
+        for: then the release switches to that one."""
+        from modelservice.charts.versions import recorded
+
+        try:
+            return recorded(record.chart_name, record.chart_version, record.chart_annotations), True
+        except LookupError:
+            raise ChartMismatch(self.name, record) from None
+        except ValuesError as err:
+            if asked:
+                return None, False
+            raise ReleaseError(
+                f"revision {record.version} of release {self.name!r} was rendered from chart "
+                f"{record.chart_name} {record.chart_version}, which this modelservice does not "
+                f"render ({'; '.join(p.message for p in err.problems)})",
+                "name the version to render with {chart_version}",
+            ) from None
+
+    def _choose_chart(
+        self,
+        values: Values | Mapping[str, Any] | None,
+        chart_version: str | None,
+        current: Record | None,
+        *,
+        verb: str,
+    ) -> ChartVersion | None:
+        """The chart an upgrade (or a diff) of ``current`` renders: the version asked for
+        (``chart_version``, or the one ``values`` were loaded for), else the one recorded in
+        ``current``, else the default mode. Says which to :attr:`on_notice` when it is not
+        the default mode or not what was recorded."""
+        from modelservice.charts.versions import choose, describe
+        from modelservice.values.layering import Values
+
+        loaded = values.chart if isinstance(values, Values) else None
+        asked = chart_version is not None or loaded is not None
+        was, known = self._recorded_chart(current, asked=asked) if current else (None, True)
+        if chart_version is not None:
+            chart = choose(chart_version)
+        elif loaded is not None:
+            chart = loaded
+        else:
+            chart = was
+        if current is None or (not asked and chart is None):
+            return chart
+        if known and chart == was:
+            self._notice(f"{verb} as {describe(chart)}, as recorded in revision {current.version}")
+        else:
+            before = (
+                describe(was) if known else f"chart {current.chart_name} {current.chart_version}"
+            )
+            self._notice(
+                f"{verb} as {describe(chart)}: switching from {before} (revision {current.version})"
+            )
+        return chart
+
+    def _notice(self, message: str) -> None:
+        if self.on_notice is not None:
+            self.on_notice(message)
 
     # ------------------------------------------------------------------ locking
 
@@ -347,6 +492,8 @@ class Release:
         self,
         values: Values | Mapping[str, Any] | None = None,
         *,
+        chart_version: str | None = None,
+        skip_schema_validation: bool = False,
         create_namespace: bool = False,
         dry_run: bool = False,
         wait: bool = False,
@@ -357,10 +504,22 @@ class Release:
         progress: ProgressFn | None = None,
     ) -> Record:
         """Install a new release; refuses a name already in use, and objects that exist
-        and belong to something else (unless ``take_ownership``)."""
-        objects, user = self._render(values)
+        and belong to something else (unless ``take_ownership``).
+
+        ``chart_version`` (``0.4.9``, ``0.4``, ``latest``) renders as that upstream chart
+        release and records it as Helm would (``helm upgrade`` with that chart then works
+        on the release); without it, the version ``values`` were loaded for, else the
+        default mode."""
+        from modelservice.charts.versions import choose
+        from modelservice.values.layering import Values
+
+        if chart_version is not None:
+            chart = choose(chart_version)
+        else:
+            chart = values.chart if isinstance(values, Values) else None
+        render = self._render(values, chart, skip_schema_validation=skip_schema_validation)
         if dry_run:
-            return self._dry_run(objects, user, create_namespace, take_ownership=take_ownership)
+            return self._dry_run(render, create_namespace, take_ownership=take_ownership)
         self.cluster.ensure_namespace(self.namespace, create=create_namespace)
         records = self.history()
         if any(r.status != UNINSTALLED for r in records):
@@ -378,13 +537,13 @@ class Release:
             )
         version = records[-1].version + 1 if records else 1
         return self._deploy(
-            objects,
-            user,
-            version,
-            PENDING_INSTALL,
+            render.objects,
+            render.hooks,
+            self._record(version, PENDING_INSTALL, render),
             "Install complete",
             None,
             [],
+            events=("pre-install", "post-install"),
             wait=wait,
             timeout=timeout,
             atomic=atomic,
@@ -397,6 +556,8 @@ class Release:
         self,
         values: Values | Mapping[str, Any] | None = None,
         *,
+        chart_version: str | None = None,
+        skip_schema_validation: bool = False,
         install: bool = False,
         create_namespace: bool = False,
         dry_run: bool = False,
@@ -412,25 +573,30 @@ class Release:
     ) -> Record:
         """Upgrade to newly rendered values; ``install`` creates a missing release.
 
+        The release is rendered as the chart version recorded in its deployed revision (a
+        release Helm installed from the upstream chart 0.4.9 is upgraded as 0.4.9), unless
+        ``chart_version`` (or values loaded for a version) names another: the release then
+        switches to it (``"default"``: the default mode), and :attr:`on_notice` says so. A
+        release made from another chart is refused.
+
         As Helm 4, a release whose last revision failed (or was superseded) with none
         deployed is upgraded over that revision: its objects are the ones compared with the
         new revision's, and those the new values no longer render are removed."""
-        objects, user = self._render(values)
-        if dry_run:
-            return self._dry_run(objects, user, create_namespace, take_ownership=take_ownership)
-        self.cluster.ensure_namespace(self.namespace, create=create_namespace or install)
         records = self.history()
+        current = _current(records)
+        chart = self._choose_chart(values, chart_version, current, verb="upgrading")
+        render = self._render(values, chart, skip_schema_validation=skip_schema_validation)
+        if dry_run:
+            return self._dry_run(render, create_namespace, take_ownership=take_ownership)
+        self.cluster.ensure_namespace(self.namespace, create=create_namespace or install)
         taken = self._check_lock(records[-1] if records else None, force=force, timeout=timeout)
-        current = next((r for r in reversed(records) if r.status == DEPLOYED), None)
-        if current is None and records and records[-1].status in (FAILED, SUPERSEDED):
-            current = records[-1]
-            version = current.version + 1
+        if current is not None and current.status != DEPLOYED:
             self._warn(
                 [
                     f"release {self.name!r} has no deployed revision: revision "
-                    f"{current.version} {current.status}. Upgrading over it: revision {version} "
-                    f"applies the new values, and the objects of revision {current.version} "
-                    "that they no longer render are deleted"
+                    f"{current.version} {current.status}. Upgrading over it: revision "
+                    f"{current.version + 1} applies the new values, and the objects of "
+                    f"revision {current.version} that they no longer render are deleted"
                 ]
             )
         elif current is None and not install:
@@ -443,13 +609,13 @@ class Release:
             old += self._objects_of(taken, include_foreign=include_foreign)
         version = records[-1].version + 1 if records else 1
         return self._deploy(
-            objects,
-            user,
-            version,
-            PENDING_UPGRADE if current else PENDING_INSTALL,
+            render.objects,
+            render.hooks,
+            self._record(version, PENDING_UPGRADE if current else PENDING_INSTALL, render),
             "Upgrade complete" if current else "Install complete",
             current,
             old,
+            events=("pre-upgrade", "post-upgrade") if current else ("pre-install", "post-install"),
             wait=wait,
             timeout=timeout,
             atomic=atomic,
@@ -459,17 +625,12 @@ class Release:
             history_max=history_max,
         )
 
-    def _dry_run(
-        self,
-        objects: list[Obj],
-        user: dict[str, Any],
-        create_namespace: bool,
-        *,
-        take_ownership: bool,
-    ) -> Record:
-        """Server-side dry run: the API server validates (and defaults) every object, and
-        the ownership rule is checked. The record returned is not stored; its description
-        says what was checked."""
+    def _dry_run(self, render: _Render, create_namespace: bool, *, take_ownership: bool) -> Record:
+        """Server-side dry run: the API server validates (and defaults) every object and
+        hook, and the ownership rule is checked. The record returned is not stored; its
+        description says what was checked."""
+        objects = render.objects
+        hooks = [h.obj for h in render.hooks]
         exists = self.cluster.get("v1", "Namespace", self.namespace) is not None
         if not exists and not create_namespace:
             from modelservice.cluster.errors import NamespaceNotFound
@@ -477,45 +638,51 @@ class Release:
             raise NamespaceNotFound(self.namespace)
         if exists:
             current = next((r for r in reversed(self.history()) if r.status == DEPLOYED), None)
-            old = self._objects_of(current, include_foreign=True) if current else []
-            known = [self.engine.identity(o) for o in old]
+            known = self._known(current)
             self.engine.check(objects, known=known, take_ownership=take_ownership)
-            self.engine.apply_all(objects, force_conflicts=True, dry_run=True)
-            what = f"the API server accepted all {len(objects)} objects"
+            self._hooks().check(render.hooks)
+            self.engine.apply_all(objects + hooks, force_conflicts=True, dry_run=True)
+            what = f"the API server accepted all {len(objects) + len(hooks)} objects"
         else:
             # Objects cannot be dry-run into a namespace that does not exist yet: check the
             # namespace itself and the cluster-scoped objects, and say what was left out.
             ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": self.namespace}}
             self.cluster.apply(ns, dry_run=True)
             rtype = self.cluster.resource_type
-            scoped = [o for o in objects if not rtype(o["apiVersion"], o["kind"]).namespaced]
+            everything = objects + hooks
+            scoped = [o for o in everything if not rtype(o["apiVersion"], o["kind"]).namespaced]
             self.engine.check(scoped, take_ownership=take_ownership)
             self.engine.apply_all(scoped, force_conflicts=True, dry_run=True)
             what = (
                 f"the API server accepted the namespace {self.namespace!r} and "
-                f"{len(scoped)} cluster-scoped objects; the other {len(objects) - len(scoped)} "
-                "objects can only be checked once the namespace exists"
+                f"{len(scoped)} cluster-scoped objects; the other "
+                f"{len(everything) - len(scoped)} objects can only be checked once the "
+                "namespace exists"
             )
-        return Record(
-            self.name,
-            self.namespace,
-            0,
-            "pending-install",
-            self._manifest(objects),
-            user,
-            description=what,
-        )
+        return self._record(0, PENDING_INSTALL, render, description=what)
+
+    def _hooks(self) -> Runner:
+        return Runner(self.engine, self.name, now=now)
+
+    def _known(self, record: Record | None) -> list[Identity]:
+        """What a revision made, objects and hooks: an upgrade need not check that these
+        are the release's before applying (a hook carries no marks)."""
+        if record is None:
+            return []
+        made = self._objects_of(record, include_foreign=True)
+        made += [h.obj for h in self._hooks_of(record, include_foreign=True)]
+        return [self.engine.identity(o) for o in made]
 
     def _deploy(
         self,
         objects: list[Obj],
-        user: dict[str, Any],
-        version: int,
-        pending: str,
+        hooks: list[Hook],
+        record: Record,
         description: str,
         previous: Record | None,
         old: list[Obj],
         *,
+        events: tuple[str, str],
         wait: bool,
         timeout: float,
         atomic: bool,
@@ -524,38 +691,41 @@ class Release:
         progress: ProgressFn | None,
         history_max: int = 10,
     ) -> Record:
+        """Store ``record`` (a pending revision: the lock), run the ``events[0]`` hooks,
+        apply ``objects``, prune what ``old`` had that they lack, wait if asked, run the
+        ``events[1]`` hooks, and record the outcome."""
         # Every kind must be served, and no object may belong to someone else, before
         # anything is written: a refusal leaves nothing applied and no record behind.
-        self.engine.require_served(objects)
-        self.engine.check(
-            objects, known=[self.engine.identity(o) for o in old], take_ownership=take_ownership
-        )
+        hook_objects = [h.obj for h in hooks]
+        self.engine.require_served(objects + hook_objects)
+        self.engine.check(objects, known=self._known(previous), take_ownership=take_ownership)
+        runner = self._hooks()
+        runner.check(hooks)
         started = self.clock()
         stamp = now()
-        record = Record(
-            self.name,
-            self.namespace,
-            version,
-            pending,
-            self._manifest(objects),
-            user,
-            description=f"{pending.replace('pending-', '').capitalize()} in progress",
-            first_deployed=previous.first_deployed if previous else stamp,
-            last_deployed=stamp,
-            lock_deadline=started + timeout,
-        )
+        pending = record.status
+        record.description = f"{pending.replace('pending-', '').capitalize()} in progress"
+        record.first_deployed = previous.first_deployed if previous else stamp
+        record.last_deployed = stamp
+        record.lock_deadline = started + timeout
         self._create(record)
+
+        def left() -> float:
+            return max(0.0, started + timeout - self.clock())
+
         try:
+            runner.run(hooks, events[0], timeout=left())
             self.engine.apply_all(objects, force_conflicts=force_conflicts)
-            self._warn(describe_skipped(self.engine.prune(old, objects), "release"))
+            self._warn(describe_skipped(self.engine.prune(old, objects + hook_objects), "release"))
             if wait:
-                left = max(0.0, started + timeout - self.clock())
-                self.wait(objects, timeout=left, progress=progress, reported=timeout)
+                self.wait(objects, timeout=left(), progress=progress, reported=timeout)
+            runner.run(hooks, events[1], timeout=left())
         except (ClusterError, KeyboardInterrupt) as exc:
             if isinstance(exc, LockLost):
                 raise
             record.status = FAILED
             record.description = f"{pending.replace('pending-', '').capitalize()} failed: {exc}"
+            record.hooks = [h.to_json() for h in hooks]
             self._update(record, "the failure")
             if atomic:
                 self._undo(objects, previous)
@@ -570,6 +740,7 @@ class Release:
             raise
         record.status = DEPLOYED
         record.description = description
+        record.hooks = [h.to_json() for h in hooks]  # with their last runs
         self._update(record, "its success")
         if previous is not None:
             self._supersede(previous)  # as Helm: a failed revision upgraded over, too
@@ -623,8 +794,9 @@ class Release:
         progress: ProgressFn | None = None,
     ) -> Record:
         """Re-apply an earlier revision's manifest as a new revision (default: the one
-        before the current). A manifest with objects outside the namespace is refused
-        unless ``include_foreign``."""
+        before the current), recorded with that revision's chart and hooks, as Helm does
+        (a rollback renders nothing, so it takes no chart version). A manifest with objects
+        outside the namespace is refused unless ``include_foreign``."""
         records = self.history()
         if not records:
             raise ReleaseNotFound(self.name, self.namespace)
@@ -645,15 +817,25 @@ class Release:
             self.owner.mark(o)
             for o in self._objects_of(target, include_foreign=include_foreign, refuse=True)
         ]
+        hooks = self._hooks_of(target, include_foreign=include_foreign, refuse=True)
         old = self._objects_of(current, include_foreign=include_foreign) if current else []
-        return self._deploy(
-            objects,
-            target.config,
+        record = Record(
+            self.name,
+            self.namespace,
             records[-1].version + 1,
             PENDING_ROLLBACK,
+            self._manifest(objects),
+            target.config,
+        )
+        record.copy_chart(target)
+        return self._deploy(
+            objects,
+            hooks,
+            record,
             f"Rollback to {target.version}",
             current,
             old,
+            events=("pre-rollback", "post-rollback"),
             wait=wait,
             timeout=timeout,
             atomic=False,
@@ -674,22 +856,26 @@ class Release:
         """Delete the release's objects in reverse install order, then its records.
 
         Only objects whose live marks still name this release are deleted (Helm's rule);
-        those annotated ``helm.sh/resource-policy: keep`` stay. The result says which
-        objects were deleted and which were left, and why."""
+        those annotated ``helm.sh/resource-policy: keep`` stay, and so do the objects its
+        hooks made (Helm leaves them too). Its ``pre-delete``/``post-delete`` hooks run.
+        The result says which objects were deleted and which were left, and why."""
         records = self.history()
         if not records:
             raise ReleaseNotFound(self.name, self.namespace)
         latest = records[-1]
         current = next((r for r in reversed(records) if r.status == DEPLOYED), latest)
         objects = self._objects_of(current, include_foreign=include_foreign)
+        hooks = self._hooks_of(current, include_foreign=include_foreign)
+        runner = self._hooks()
+        deadline = time.monotonic() + timeout
         latest.status = UNINSTALLING
         self._update(latest, "the uninstall")
+        runner.run(hooks, "pre-delete", timeout=timeout)
         report = self.engine.delete_all(objects)
         self._warn(describe_skipped(report, "release"))
         if wait:
             gone = set(report.deleted)
             remaining = [o for o in objects if self.engine.identity(o) in gone]
-            deadline = time.monotonic() + timeout
             remaining = [o for o in remaining if self.engine.live(o) is not None]
             while remaining:
                 if time.monotonic() >= deadline:
@@ -699,6 +885,16 @@ class Release:
                     )
                 time.sleep(0.5)
                 remaining = [o for o in remaining if self.engine.live(o) is not None]
+        runner.run(hooks, "post-delete", timeout=max(0.0, deadline - time.monotonic()))
+        made = [h for h in hooks if h.delete_policies != ("hook-succeeded",)]
+        left = [f"{h.kind}/{h.name}" for h in made if self.engine.live(h.obj) is not None]
+        if left:
+            self._warn(
+                [
+                    "left in place, as Helm leaves them: objects made by the release's hooks "
+                    f"(not part of its manifest): {', '.join(left)}"
+                ]
+            )
         if keep_history:
             latest.status = UNINSTALLED
             latest.deleted = now()
@@ -721,20 +917,28 @@ class Release:
         return result
 
     def diff(
-        self, values: Values | Mapping[str, Any] | None = None, *, show_secrets: bool = False
+        self,
+        values: Values | Mapping[str, Any] | None = None,
+        *,
+        chart_version: str | None = None,
+        skip_schema_validation: bool = False,
+        show_secrets: bool = False,
     ) -> list[ObjectDiff]:
         """What an upgrade to ``values`` would change: live objects against a server-side
         dry-run of the new ones, server-owned fields left out, Secret values masked unless
-        ``show_secrets``. An object an upgrade would refuse to take over is a ``conflict``."""
+        ``show_secrets``. An object an upgrade would refuse to take over is a ``conflict``.
+
+        Rendered as :meth:`upgrade` renders: the chart version recorded in the release
+        unless ``chart_version`` names another."""
+        from modelservice.cluster.hooks import conflict as hook_conflict
         from modelservice.output.yaml import dump
 
-        objects, _ = self._render(values)
         records = self.history()
-        current = next((r for r in reversed(records) if r.status == DEPLOYED), None)
-        if current is None and records and records[-1].status in (FAILED, SUPERSEDED):
-            current = records[-1]
+        current = _current(records)
+        chart = self._choose_chart(values, chart_version, current, verb="rendering")
+        render = self._render(values, chart, skip_schema_validation=skip_schema_validation)
         old = self._objects_of(current, include_foreign=False) if current else []
-        known = {self.engine.identity(o) for o in old}
+        known = set(self._known(current))
         out: list[ObjectDiff] = []
         ns_exists = self.cluster.get("v1", "Namespace", self.namespace) is not None
 
@@ -744,10 +948,16 @@ class Release:
                 b, a = mask_secrets(b, a)
             return (dump(b) if before is not None else "", dump(a) if after is not None else "")
 
-        for obj in objects:
+        hook_ids = {self.engine.identity(h.obj) for h in render.hooks}
+        for obj in render.objects + [h.obj for h in render.hooks]:
             live = self.engine.live(obj) if ns_exists else None
             ident = self.engine.identity(obj)
-            why = self.owner.conflict(live) if live is not None and ident not in known else None
+            if live is None:
+                why = None
+            elif ident in hook_ids:
+                why = hook_conflict(live, self.name, self.namespace)
+            else:
+                why = self.owner.conflict(live) if ident not in known else None
             if why is not None:
                 before, after = texts(live, obj)
                 out.append(
@@ -758,7 +968,7 @@ class Release:
             before, after = texts(live, applied)
             action = "create" if live is None else ("unchanged" if before == after else "update")
             out.append(ObjectDiff(obj["kind"], obj["metadata"]["name"], action, before, after))
-        keep = {self.engine.identity(o) for o in objects}
+        keep = {self.engine.identity(o) for o in render.objects} | hook_ids
         for obj in reversed(old):
             if self.engine.identity(obj) in keep or keeps(obj):
                 continue
@@ -767,6 +977,27 @@ class Release:
                 before, _ = texts(live, None)
                 out.append(ObjectDiff(obj["kind"], obj["metadata"]["name"], "delete", before, ""))
         return out
+
+
+def _current(records: Sequence[Record]) -> Record | None:
+    """The revision an upgrade builds on: the deployed one, or else (as Helm 4) a last
+    revision that failed or was superseded."""
+    current = next((r for r in reversed(records) if r.status == DEPLOYED), None)
+    if current is None and records and records[-1].status in (FAILED, SUPERSEDED):
+        current = records[-1]
+    return current
+
+
+def _chart_defaults(chart: ChartVersion | None) -> dict[str, Any]:
+    """The default values of a rendering (an upstream release's values.yaml, or the
+    default mode's built-in defaults), as Helm stores them with the chart."""
+    if chart is None:
+        from modelservice.values.layering import default_values
+
+        return default_values()
+    from modelservice.charts.defaults import defaults
+
+    return defaults(chart)
 
 
 def list_releases(

@@ -209,17 +209,17 @@ def load_values(
     ``--set`` syntax) is reported together in one :class:`ValuesError`.
 
     ``chart_version`` (``0.4.9``, ``0.4``, ``latest``) lays the values over that upstream
-    release's defaults instead of the built-in ones.
+    release's defaults instead of the built-in ones (``default``: the built-in ones).
     """
     from modelservice.values import setparser
 
     problems: list[Problem] = []
     chart = None
     if chart_version is not None:
-        from modelservice.charts.versions import resolve as resolve_chart
+        from modelservice.charts.versions import choose
 
         try:
-            chart = resolve_chart(chart_version)
+            chart = choose(chart_version)
         except ValuesError as exc:
             problems.extend(exc.problems)
     layers: list[Layer] = []
