@@ -64,6 +64,15 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind("inference.networking.k8s.io/v1", "InferencePool", "inferencepools", True, rendered=True),
     Kind("monitoring.coreos.com/v1", "PodMonitor", "podmonitors", True, rendered=True),
+    # upstream chart releases only (--chart-version): the requester (0.3.4 on), DRA claims
+    Kind("apps/v1", "ReplicaSet", "replicasets", True, rendered=True),
+    Kind(
+        "resource.k8s.io/v1",
+        "ResourceClaimTemplate",
+        "resourceclaimtemplates",
+        True,
+        rendered=True,
+    ),
     # namespaced
     Kind("v1", "ConfigMap", "configmaps", True),
     Kind("v1", "Secret", "secrets", True),
@@ -76,7 +85,6 @@ KINDS: tuple[Kind, ...] = (
     Kind("v1", "ResourceQuota", "resourcequotas", True),
     Kind("apps/v1", "StatefulSet", "statefulsets", True),
     Kind("apps/v1", "DaemonSet", "daemonsets", True),
-    Kind("apps/v1", "ReplicaSet", "replicasets", True),
     Kind("apps/v1", "ControllerRevision", "controllerrevisions", True),
     Kind("batch/v1", "Job", "jobs", True),
     Kind("batch/v1", "CronJob", "cronjobs", True),

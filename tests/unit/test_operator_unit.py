@@ -180,9 +180,9 @@ def test_spec_schema_is_structural() -> None:
     assert "nullable" not in schema  # spec itself is not nullable
 
 
-def test_preserve_unknown_fields_only_on_pass_through_nodes() -> None:
+def test_preserve_unknown_fields_only_on_pass_through_nodes_of_the_values_schema() -> None:
     preserved = []
-    for path, node in walk(crdmod.spec_schema()):
+    for path, node in walk(crdmod.structural(values_schema())):
         if not node.get(crdmod.PRESERVE):
             continue
         preserved.append(path)
@@ -199,6 +199,19 @@ def test_preserve_unknown_fields_only_on_pass_through_nodes() -> None:
         assert path in preserved, path
     for path in (".decode", ".decode.containers[]", ".routing", ".routing.epp", ""):
         assert path not in preserved, path
+
+
+def test_the_spec_keeps_unknown_keys_for_other_chart_versions() -> None:
+    """Every object of the spec keeps keys the default mode's schema does not name: a spec
+    at another chart version has its own (the controller checks keys, per version)."""
+    schema = crdmod.spec_schema()
+    for path, node in walk(schema):
+        if node.get("type") == "object" and not isinstance(node.get("additionalProperties"), dict):
+            assert node.get(crdmod.PRESERVE) is True, path
+    field = schema["properties"][crdmod.CHART_VERSION_FIELD]
+    assert field["type"] == "string" and field["nullable"] is True
+    columns = {c["name"]: c for c in crdmod.PRINTER_COLUMNS}
+    assert columns["Chart"]["jsonPath"] == ".spec.chartVersion"
 
 
 def test_quantities_are_int_or_string_and_maps_stay_maps() -> None:
@@ -254,6 +267,71 @@ def test_crd_keeps_and_accepts_every_valid_values_file(case: Path) -> None:
     jsonschema.validate(spec, openapi_to_jsonschema(schema))
     # and the controller renders the same objects from the normalised spec
     assert modelservice.render(spec, release="x") == modelservice.render(values, release="x")
+
+
+VERSION_CASES = sorted(p for p in (SHARED / "conformance" / "versions").iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("case", VERSION_CASES, ids=lambda p: p.name)
+def test_crd_keeps_and_accepts_the_values_of_every_chart_version(case: Path) -> None:
+    """A ModelService naming an upstream release keeps every key of that release's values
+    (none pruned, none refused), and renders as that release."""
+    jsonschema = pytest.importorskip("jsonschema")
+    chart_version = str(yaml.safe_load((case / "case.yaml").read_text())["chartVersion"])
+    values = yaml.safe_load((case / "values.yaml").read_text()) or {}
+    spec = crdmod.custom_resource("x", values, chart_version=chart_version)["spec"]
+    schema = crdmod.spec_schema()
+    assert prune(spec, schema) == spec
+    jsonschema.validate(spec, openapi_to_jsonschema(schema))
+    assert spec.pop(crdmod.CHART_VERSION_FIELD) == chart_version
+    assert modelservice.render(spec, release="x", chart_version=chart_version) == (
+        modelservice.render(values, release="x", chart_version=chart_version)
+    )
+
+
+def test_desired_children_at_a_chart_version() -> None:
+    values = yaml.safe_load((SHARED / "conformance" / "versions" / "v0.4.9-gen0" /
+                             "values.yaml").read_text())  # fmt: skip
+    values["modelArtifacts"]["labels"] = {"team": "a"}  # a 0.3.0+ key the default mode lacks
+    desired = desired_children(parent({"chartVersion": "0.4.9", **values}))
+    assert desired.error is None, desired.error
+    expected = modelservice.render(values, release="llama", namespace="ns", chart_version="0.4.9")
+    assert [adopt(o, parent({})) for o in expected] == desired.objects
+    deploy = next(o for o in desired.objects if o["kind"] == "Deployment")
+    assert deploy["metadata"]["labels"]["helm.sh/chart"] == "llm-d-modelservice-v0.4.9"
+    assert deploy["spec"]["template"]["metadata"]["labels"]["team"] == "a"
+    # the default mode does not know the key: the same spec without a version is invalid
+    invalid = desired_children(parent(values))
+    assert invalid.error is not None and "modelArtifacts.labels" in str(invalid.error)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("0.0.5", "chartVersion: chart version '0.0.5' predates 0.0.9"),
+        ("0.2.2", "chartVersion: chart version '0.2.2' was never released upstream"),
+        ("0.4.99", "chartVersion: chart version '0.4.99' is newer than 0.4.12"),
+        (4, "chartVersion: must be an upstream chart release such as 0.4.9"),
+    ],
+)
+def test_a_bad_chart_version_is_an_invalid_spec(value: Any, message: str) -> None:
+    desired = desired_children(parent({"chartVersion": value, **LIGHT}))
+    assert desired.reason == "InvalidSpec" and desired.objects == []
+    assert str(desired.error).startswith(message), str(desired.error)
+
+
+def test_convert_names_the_chart_version(tmp_path: Path) -> None:
+    values = SHARED / "conformance" / "versions" / "v0.4.9-gen0" / "values.yaml"
+    out = io.StringIO()
+    with redirect_stdout(out):
+        code = main(["operator", "convert", "-f", str(values), "--name", "x", "--chart-version",
+                     "0.4"])  # fmt: skip
+    assert code == 0
+    doc = yaml.safe_load(out.getvalue())
+    assert doc["spec"]["chartVersion"] == "0.4.12"  # pinned: what is rendered
+    assert {k: v for k, v in doc["spec"].items() if k != "chartVersion"} == yaml.safe_load(
+        values.read_text()
+    )
 
 
 def test_normalize_spec_writes_fractional_quantities_as_strings() -> None:

@@ -9,7 +9,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from modelservice.cli.common import EXIT_OK, add_value_flags, dedent, load, print_warnings
+from modelservice.cli.common import (
+    EXIT_OK,
+    add_chart_flags,
+    add_value_flags,
+    dedent,
+    load,
+    print_warnings,
+)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -153,16 +160,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="print values as a ModelService custom resource",
         description=dedent("""\
             Print a ModelService whose spec is your values (only what you set, not the
-            defaults), after checking them like 'validate'.
+            defaults), after checking them like 'validate'. With --chart-version the spec
+            names that upstream chart release (spec.chartVersion), which the operator
+            renders exactly as that release does.
 
-            example:
+            examples:
               modelservice operator convert -f values.yaml --set decode.replicas=2 \\
+                  --name llama -n llm-d | kubectl apply -f -
+              modelservice operator convert -f guide-values.yaml --chart-version 0.4.9 \\
                   --name llama -n llm-d | kubectl apply -f -
             """),
     )
     p.add_argument("--name", required=True, help="the ModelService's name (the release name)")
     p.add_argument("-n", "--namespace", default=None, help="its namespace (omitted if not given)")
     add_value_flags(p)
+    add_chart_flags(p, skip_schema=False)
     p.set_defaults(func=cmd_convert)
 
 
@@ -241,7 +253,15 @@ def cmd_convert(args: argparse.Namespace) -> int:
     from modelservice.pipeline import validate_values
 
     values = load(args)
-    checked = validate_values(values, release=args.name, namespace=args.namespace or "default")
-    print_warnings(checked.warnings)
-    sys.stdout.write(dump(custom_resource(args.name, values.user, args.namespace)))
+    namespace = args.namespace or "default"
+    if values.chart is not None:
+        from modelservice.pipeline import render_release
+
+        render_release(values, release=args.name, namespace=namespace)  # refuses what helm would
+        chart_version: str | None = values.chart.version
+    else:
+        print_warnings(validate_values(values, release=args.name, namespace=namespace).warnings)
+        chart_version = None
+    resource = custom_resource(args.name, values.user, args.namespace, chart_version=chart_version)
+    sys.stdout.write(dump(resource))
     return EXIT_OK

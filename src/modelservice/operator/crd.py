@@ -12,7 +12,13 @@
   ``x-kubernetes-preserve-unknown-fields: true``; nowhere else does;
 - a map (``additionalProperties: <schema>``) stays a map;
 - every node below ``spec`` is ``nullable``, so that ``key: null`` reaches the renderer and
-  removes a default, as in a Helm values file.
+  removes a default, as in a Helm values file;
+- in ``spec`` (:func:`spec_schema`) every object also keeps keys the schema does not name
+  (``x-kubernetes-preserve-unknown-fields``): a ModelService may name an upstream chart
+  release (``spec.chartVersion``), whose values have keys the default mode does not know
+  (``modelArtifacts.labels``, ``requester``, ``dra`` ...), and the API server must not drop
+  them. Which keys are allowed is the controller's check, per chart version, like the value
+  constraints below: an unknown key is reported in ``Valid`` with a did-you-mean.
 
 Value constraints (``enum``, ``minimum``, ``pattern``, ``required`` ...) are left out by
 default: the controller validates the spec with the same code as the CLI and reports
@@ -37,6 +43,10 @@ PLURAL = "modelservices"
 SINGULAR = "modelservice"
 SHORT_NAMES = ["ms"]
 CRD_NAME = f"{PLURAL}.{GROUP}"
+
+#: The ``spec`` field naming the upstream chart release to render (``0.4.9``, ``0.4``,
+#: ``latest``); absent: the default mode. The rest of ``spec`` is the values.
+CHART_VERSION_FIELD = "chartVersion"
 
 #: Label on every object a ModelService owns; its value is the ModelService's name.
 OWNER_LABEL = "llm-d.ai/modelservice"
@@ -73,10 +83,20 @@ class SchemaTranslationError(ValueError):
     """The values schema uses a construct with no structural equivalent (a bug here)."""
 
 
-def structural(schema: Schema, *, validation: bool = False, nullable: bool = True) -> Schema:
-    """The structural OpenAPI v3 schema of a values JSON Schema (draft 2020-12)."""
+def structural(
+    schema: Schema, *, validation: bool = False, nullable: bool = True, open_objects: bool = False
+) -> Schema:
+    """The structural OpenAPI v3 schema of a values JSON Schema (draft 2020-12);
+    ``open_objects``: every object keeps the keys it does not name."""
     defs = schema.get("$defs", {})
-    return _node(schema, defs, validation=validation, nullable=False, below_nullable=nullable)
+    return _node(
+        schema,
+        defs,
+        validation=validation,
+        nullable=False,
+        below_nullable=nullable,
+        open_objects=open_objects,
+    )
 
 
 def _resolve(node: Schema, defs: Mapping[str, Schema], seen: tuple[str, ...]) -> Schema:
@@ -102,6 +122,7 @@ def _node(
     validation: bool,
     nullable: bool,
     below_nullable: bool,
+    open_objects: bool = False,
     seen: tuple[str, ...] = (),
 ) -> Schema:
     node = _resolve(node, defs, seen)
@@ -126,6 +147,7 @@ def _node(
             validation=validation,
             nullable=below_nullable,
             below_nullable=below_nullable,
+            open_objects=open_objects,
             seen=seen,
         )
 
@@ -159,7 +181,7 @@ def _node(
         else:
             if props:
                 out["properties"] = {k: child(v) for k, v in props.items()}
-            if extra is not False:
+            if extra is not False or open_objects:
                 # A Kubernetes object passed through: keep what is known, keep the rest.
                 out[PRESERVE] = True
             elif not props:
@@ -168,9 +190,20 @@ def _node(
 
 
 def spec_schema(*, validation: bool = False) -> Schema:
+    """The schema of ``spec``: the values (every object open to other chart versions' keys)
+    and :data:`CHART_VERSION_FIELD`."""
     from modelservice.values.schema import values_schema
 
-    return structural(values_schema(), validation=validation)
+    schema = structural(values_schema(), validation=validation, open_objects=True)
+    schema["properties"][CHART_VERSION_FIELD] = {
+        "type": "string",
+        "nullable": True,
+        "description": "The upstream llm-d-modelservice chart release to render exactly as "
+        "(0.0.9 to 0.4.12; 0.4 for the newest 0.4.x; latest); the rest of the spec is that "
+        "release's values. Absent: modelservice's default mode (the seed's chart 0.0.9 with "
+        "the tool's fixes and additions).",
+    }
+    return schema
 
 
 _ROLE_STATUS: Schema = {
@@ -235,6 +268,7 @@ def status_schema() -> Schema:
 
 PRINTER_COLUMNS: list[dict[str, Any]] = [
     {"name": "Model", "type": "string", "jsonPath": ".status.model"},
+    {"name": "Chart", "type": "string", "priority": 1, "jsonPath": f".spec.{CHART_VERSION_FIELD}"},
     {"name": "Decode", "type": "string", "jsonPath": ".status.decode.ready"},
     {"name": "Prefill", "type": "string", "jsonPath": ".status.prefill.ready"},
     {
@@ -342,15 +376,18 @@ def _normalize(value: Any, tree: Any) -> Any:
 
 
 def custom_resource(
-    name: str, values: Mapping[str, Any], namespace: str | None = None
+    name: str,
+    values: Mapping[str, Any],
+    namespace: str | None = None,
+    *,
+    chart_version: str | None = None,
 ) -> dict[str, Any]:
-    """A ModelService whose spec is the given (user) values."""
+    """A ModelService whose spec is the given (user) values, rendered as the upstream chart
+    release ``chart_version`` when given."""
     meta: dict[str, Any] = {"name": name}
     if namespace:
         meta["namespace"] = namespace
-    return {
-        "apiVersion": API_VERSION,
-        "kind": KIND,
-        "metadata": meta,
-        "spec": normalize_spec(json.loads(json.dumps(dict(values)))),
-    }
+    spec = normalize_spec(json.loads(json.dumps(dict(values))))
+    if chart_version is not None:
+        spec = {CHART_VERSION_FIELD: chart_version, **spec}
+    return {"apiVersion": API_VERSION, "kind": KIND, "metadata": meta, "spec": spec}

@@ -19,13 +19,23 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from modelservice.errors import Problem, ValuesError
 from modelservice.kinds import Identity, group_of, identity
-from modelservice.operator.crd import API_VERSION, HASH_ANNOTATION, KIND, MANAGED_BY, OWNER_LABEL
+from modelservice.operator.crd import (
+    API_VERSION,
+    CHART_VERSION_FIELD,
+    HASH_ANNOTATION,
+    KIND,
+    MANAGED_BY,
+    OWNER_LABEL,
+)
 from modelservice.operator.policy import Policy, check
 from modelservice.quantity import quantity_or_none
+
+if TYPE_CHECKING:
+    from modelservice.charts.versions import ChartVersion
 
 __all__ = ["Key", "ModelServiceOwner", "group_of", "key_of"]
 
@@ -161,23 +171,33 @@ def desired_children(
     """Render the parent's spec (release = its name, namespace = its namespace) into its
     children, checked against the operator's ``policy`` (default: deny everything beyond
     the chart's envelope). ``cluster_scoped`` lists (apiVersion, kind) pairs the cluster
-    serves cluster-wide: a namespaced ModelService cannot own those.
+    serves cluster-wide: a namespaced ModelService cannot own those. A spec that names a
+    chart version (``spec.chartVersion``) renders exactly as that upstream release does.
 
     Never raises for a bad spec: an exception from rendering (a bug) becomes a
     ``RenderError`` result, so one ModelService cannot stop the others' reconciles."""
-    from modelservice.pipeline import render_release
+    from modelservice.pipeline import as_values, render_release
 
     meta = parent["metadata"]
-    spec = parent.get("spec") or {}
+    spec = dict(parent.get("spec") or {})
     try:
-        rendered = render_release(spec, release=meta["name"], namespace=meta["namespace"])
+        chart = _chart_of(spec.pop(CHART_VERSION_FIELD, None))
+        values = as_values(spec, chart)
+        rendered = render_release(values, release=meta["name"], namespace=meta["namespace"])
         model = rendered.model
-        assert model is not None, "the operator renders in the default mode"
-        extra_start = len(rendered.objects) - len(model.extra_objects)
-        labels = [
-            f"extraObjects[{i - extra_start}]" if i >= extra_start else ""
-            for i in range(len(rendered.objects))
-        ]
+        if model is not None:
+            extra_start = len(rendered.objects) - len(model.extra_objects)
+            labels = [
+                f"extraObjects[{i - extra_start}]" if i >= extra_start else ""
+                for i in range(len(rendered.objects))
+            ]
+            model_name = model.routing.model_name or ""
+        else:  # an upstream release: its extra objects come from their own template
+            extra = [i for i, src in enumerate(rendered.sources) if src == "extra-objects.yaml"]
+            labels = [""] * len(rendered.objects)
+            for n, i in enumerate(extra):
+                labels[i] = f"extraObjects[{n}]"
+            model_name = _served_model(values.merged)
         problems = check(
             rendered.objects,
             str(meta["namespace"]),
@@ -190,7 +210,7 @@ def desired_children(
         return Desired(
             objects=[adopt(o, parent) for o in rendered.objects],
             warnings=rendered.warnings,
-            model_name=model.routing.model_name or "",
+            model_name=model_name,
         )
     except ValuesError as err:
         return Desired(error=err)
@@ -204,6 +224,37 @@ def desired_children(
             ),
             reason="RenderError",
         )
+
+
+def _chart_of(value: Any) -> ChartVersion | None:
+    """The upstream release ``spec.chartVersion`` names (None: absent, the default mode)."""
+    from modelservice.charts.versions import choose
+
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ValuesError(
+            Problem(
+                CHART_VERSION_FIELD,
+                "must be an upstream chart release such as 0.4.9 (0.4 for the newest 0.4.x, "
+                f"latest, or default), got {value!r}",
+            )
+        )
+    try:
+        return choose(value, source="")
+    except ValuesError as err:
+        raise ValuesError([Problem(CHART_VERSION_FIELD, p.message) for p in err.problems]) from None
+
+
+def _served_model(values: Mapping[str, Any]) -> str:
+    """The model name an upstream release serves, as its values say it (``routing.modelName``
+    before 0.2.3, ``modelArtifacts.name`` after; a template in it is shown as written)."""
+    for section, key in (("routing", "modelName"), ("modelArtifacts", "name")):
+        found = values.get(section)
+        name = found.get(key) if isinstance(found, Mapping) else None
+        if isinstance(name, str) and name:
+            return name
+    return ""
 
 
 def default_policy() -> Policy:
