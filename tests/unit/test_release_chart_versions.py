@@ -339,3 +339,21 @@ def test_hooks_survive_the_record_round_trip() -> None:
     assert again.hooks == stored.hooks and again.chart_values == stored.chart_values
     empty = Record("x", NS, 1, "deployed", "", {})
     assert "hooks" not in empty.to_json()  # as Helm writes a release without hooks
+
+
+def test_a_forced_takeover_of_a_dead_install_renders_its_version_and_supersedes_it() -> None:
+    """An install at 0.4.9 that died mid-way (its pending revision is the lock): a forced
+    upgrade without a version renders 0.4.9 too, and the dead revision ends superseded."""
+    env = Env()
+    dead = Record("rel", NS, 1, "pending-install", "", values_of(V049), lock_deadline=0.0)
+    dead.set_chart(
+        {"apiVersion": "v2", "name": "llm-d-modelservice", "version": "v0.4.9"},
+        defaults(resolve("0.4.9")),
+    )
+    env.driver.create(dead)
+    rel = env.release()
+    with pytest.raises(ReleaseError, match="locked"):
+        rel.upgrade(values_of(V049))
+    rec = rel.upgrade(values_of(V049), force=True)
+    assert (rec.version, rec.chart_version) == (2, "v0.4.9")
+    assert [(r.version, r.status) for r in rel.history()] == [(1, "superseded"), (2, "deployed")]

@@ -583,13 +583,14 @@ class Release:
         deployed is upgraded over that revision: its objects are the ones compared with the
         new revision's, and those the new values no longer render are removed."""
         records = self.history()
-        current = _current(records)
-        chart = self._choose_chart(values, chart_version, current, verb="upgrading")
+        base = _current(records, pending=True)
+        chart = self._choose_chart(values, chart_version, base, verb="upgrading")
         render = self._render(values, chart, skip_schema_validation=skip_schema_validation)
         if dry_run:
             return self._dry_run(render, create_namespace, take_ownership=take_ownership)
         self.cluster.ensure_namespace(self.namespace, create=create_namespace or install)
         taken = self._check_lock(records[-1] if records else None, force=force, timeout=timeout)
+        current = _current(records)  # a lock taken over is a failed revision now
         if current is not None and current.status != DEPLOYED:
             self._warn(
                 [
@@ -935,7 +936,8 @@ class Release:
 
         records = self.history()
         current = _current(records)
-        chart = self._choose_chart(values, chart_version, current, verb="rendering")
+        base = _current(records, pending=True)
+        chart = self._choose_chart(values, chart_version, base, verb="rendering")
         render = self._render(values, chart, skip_schema_validation=skip_schema_validation)
         old = self._objects_of(current, include_foreign=False) if current else []
         known = set(self._known(current))
@@ -979,11 +981,13 @@ class Release:
         return out
 
 
-def _current(records: Sequence[Record]) -> Record | None:
+def _current(records: Sequence[Record], *, pending: bool = False) -> Record | None:
     """The revision an upgrade builds on: the deployed one, or else (as Helm 4) a last
-    revision that failed or was superseded."""
+    revision that failed or was superseded; with ``pending``, or one still pending (whose
+    lock a forced upgrade takes over, making it a failed one)."""
     current = next((r for r in reversed(records) if r.status == DEPLOYED), None)
-    if current is None and records and records[-1].status in (FAILED, SUPERSEDED):
+    last = (FAILED, SUPERSEDED, *PENDING) if pending else (FAILED, SUPERSEDED)
+    if current is None and records and records[-1].status in last:
         current = records[-1]
     return current
 
