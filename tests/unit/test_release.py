@@ -60,6 +60,7 @@ class Env:
         self.driver = MemoryDriver()
         self.clock = Clock()
         self.warnings: list[str] = []
+        self.notices: list[str] = []
 
     def release(self, name: str = "rel") -> Release:
         def warn(problems: list[Problem]) -> None:
@@ -71,6 +72,7 @@ class Env:
             cluster=self.cluster,
             driver=self.driver,
             on_warnings=warn,
+            on_notice=self.notices.append,
             clock=self.clock,
         )
 

@@ -16,44 +16,21 @@ import yaml
 from modelservice.charts.defaults import defaults
 from modelservice.charts.versions import MODE_ANNOTATION, resolve
 from modelservice.cluster.errors import ChartMismatch, OwnershipConflict, ReleaseError
-from modelservice.cluster.memory import MemoryCluster
 from modelservice.cluster.records import Record
-from modelservice.cluster.release import Release, parse_manifest
-from modelservice.cluster.storage import MemoryDriver
-from modelservice.errors import Problem
+from modelservice.cluster.release import parse_manifest
 from modelservice.pipeline import render_release
 from modelservice.values.layering import default_values, load_values
 from tests.unit.test_operator_unit import LIGHT
+from tests.unit.test_release import NS, Env
 
-NS = "team-a"
 VERSIONS = Path(__file__).resolve().parents[2].parent / "shared" / "conformance" / "versions"
 V049 = VERSIONS / "v0.4.9-gen0" / "values.yaml"
 V0216 = VERSIONS / "v0.2.16-example-cpu" / "values.yaml"
 ROUTE = "rel-llm-d-modelservice"
 
 
-class Env:
-    def __init__(self) -> None:
-        self.cluster = MemoryCluster(NS)
-        self.driver = MemoryDriver()
-        self.warnings: list[str] = []
-        self.notices: list[str] = []
-
-    def release(self, name: str = "rel") -> Release:
-        def warn(problems: list[Problem]) -> None:
-            self.warnings += [str(p) for p in problems]
-
-        return Release(
-            name,
-            namespace=NS,
-            cluster=self.cluster,
-            driver=self.driver,
-            on_warnings=warn,
-            on_notice=self.notices.append,
-        )
-
-    def latest(self, name: str = "rel") -> Record:
-        return self.release(name).history()[-1]
+def latest(env: Env, name: str = "rel") -> Record:
+    return env.release(name).history()[-1]
 
 
 def values_of(path: Path) -> dict[str, Any]:
@@ -96,7 +73,7 @@ def helm_record(chart_version: str, values: dict[str, Any], **meta: Any) -> Reco
 def test_install_at_a_version_records_it_as_helm_does() -> None:
     env = Env()
     rec = env.release().install(values_of(V049), chart_version="0.4.9")
-    stored = env.latest()
+    stored = latest(env)
     for r in (rec, stored):
         assert (r.chart_name, r.chart_version, r.app_version) == (
             "llm-d-modelservice",
@@ -115,13 +92,13 @@ def test_install_at_a_version_records_it_as_helm_does() -> None:
 def test_values_loaded_for_a_version_install_as_that_version() -> None:
     env = Env()
     env.release().install(load_values(files=[V049], chart_version="0.4"))
-    assert env.latest().chart_version == "v0.4.12"
+    assert latest(env).chart_version == "v0.4.12"
 
 
 def test_default_mode_records_are_marked_apart_from_the_upstream_0_0_9() -> None:
     env = Env()
     env.release().install(LIGHT)
-    stored = env.latest()
+    stored = latest(env)
     assert (stored.chart_name, stored.chart_version) == ("llm-d-modelservice", "0.0.9")
     meta = stored.to_json()["chart"]["metadata"]
     assert meta["annotations"] == {MODE_ANNOTATION: "default"}
@@ -231,7 +208,7 @@ def test_rollback_records_the_chart_of_the_revision_it_goes_back_to() -> None:
     rel.upgrade(LIGHT, chart_version="default")
     rec = rel.rollback(1)
     assert (rec.version, rec.chart_version, rec.chart_annotations) == (3, "v0.4.9", {})
-    assert env.latest().to_json()["chart"]["values"] == defaults(resolve("0.4.9"))
+    assert latest(env).to_json()["chart"]["values"] == defaults(resolve("0.4.9"))
     assert decode_chart_label(env) == "llm-d-modelservice-v0.4.9"
     env.notices.clear()
     rel.upgrade(values_of(V049))
@@ -248,7 +225,7 @@ def test_the_0_2_httproute_is_a_hook_kept_out_of_the_manifest() -> None:
     rel = env.release()
     rec = rel.install(values_of(V0216), chart_version="0.2.16")
     assert "kind: HTTPRoute" not in rec.manifest
-    [hook] = env.latest().hooks
+    [hook] = latest(env).hooks
     assert (hook["kind"], hook["name"], hook["events"]) == (
         "HTTPRoute",
         ROUTE,
@@ -334,7 +311,7 @@ def test_an_unknown_hook_event_is_left_out_as_helm_leaves_it() -> None:
 def test_hooks_survive_the_record_round_trip() -> None:
     env = Env()
     env.release().install(values_of(V0216), chart_version="0.2.16")
-    stored = env.latest()
+    stored = latest(env)
     again = Record.from_secret(stored.to_secret())
     assert again.hooks == stored.hooks and again.chart_values == stored.chart_values
     empty = Record("x", NS, 1, "deployed", "", {})
