@@ -1,0 +1,335 @@
+"""Values checks for one upstream chart release (``--chart-version``).
+
+Two questions, answered from the table in :mod:`modelservice.charts.keys`:
+
+- Does helm accept these values at that release? From 0.2.8 on the chart ships a
+  ``values.schema.json`` and helm refuses values that break it before rendering anything;
+  we refuse exactly the same values (and nothing more), worded our way, located in the
+  user's files. ``--skip-schema-validation`` turns this off, as it does in helm.
+- Does the release use every key the user wrote? A key its templates never read is
+  accepted by helm (by every release before 0.2.8, and below any map the schema leaves
+  open) and silently does nothing: a warning, with "did you mean" and the releases that do
+  know the key.
+
+Both walk the values once, against the release's key tree; nothing is built per call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from modelservice.charts.keys import Key, Spec, has_schema, history, keys
+from modelservice.errors import Problem
+
+if TYPE_CHECKING:
+    from modelservice.charts.versions import ChartVersion
+    from modelservice.values.layering import Values
+
+
+class ChartProblems(NamedTuple):
+    """What :func:`check` found: errors refuse the values, warnings are printed."""
+
+    errors: list[Problem]
+    warnings: list[Problem]
+
+
+# A place in the values, as a linked list built while walking and turned into text only for
+# a problem: (parent, key, the key's name in the table: a name, "*" or "[]").
+_Path = tuple[Any, "str | int", str] | None
+
+
+def check(values: Values, chart: ChartVersion, *, skip_schema: bool = False) -> ChartProblems:
+    """Check ``values`` (laid over ``chart``'s defaults) as ``helm template`` at ``chart``
+    would, plus warnings for keys the release does not read.
+
+    Errors: what the release's schema refuses (none before 0.2.8, none with
+    ``skip_schema``), checked on the merged values as helm checks them. Warnings: keys the
+    user wrote that the release's templates never read. Every problem carries its key path
+    and, where the values came from a file, its file and line.
+    """
+    root = keys(chart)
+    found: list[_Found] = []
+    if not skip_schema and has_schema(chart):
+        _validate(values.merged, root, None, found)
+    refused = {f.where for f in found}
+    unread: list[_Found] = []
+    _walk_reads(values.user, root, None, unread)
+    if unread:
+        referenced = _template_references(values.user)
+        unread = [
+            f
+            for f in unread
+            if not _refused_above(f.where, refused) and not _referenced(f.where, referenced)
+        ]
+    errors = [f.problem(chart, values) for f in found]
+    warnings = [f.problem(chart, values) for f in unread]
+    return ChartProblems(errors, warnings)
+
+
+class _Found(NamedTuple):
+    """A problem found while walking, worded only once it is reported."""
+
+    where: _Path
+    kind: str
+    """``type``, ``enum``, ``required``, ``unknown`` (a closed map refuses the key) or
+    ``unread``."""
+    node: Key
+    """The key's node (``type``, ``enum``), or its map's (``required``, ``unknown``,
+    ``unread``)."""
+    value: Any = None
+
+    def problem(self, chart: ChartVersion, values: Values) -> Problem:
+        path = _text(self.where)
+        message = _message(self, chart)
+        if values.layers:
+            source, line = values.locate(path)
+            return Problem(path, message, source, line)
+        return Problem(path, message)
+
+
+# --------------------------------------------------------------------------- the schema
+
+_ARTICLE = {
+    "map": "a mapping",
+    "list": "a list",
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "a boolean (true or false)",
+    "null": "null",
+}
+
+
+def _is(value: Any, kind: str) -> bool:
+    """JSON Schema's types over values as YAML gives them (``1.0`` is an integer)."""
+    if kind == "string":
+        return isinstance(value, str)
+    if kind == "map":
+        return isinstance(value, dict)
+    if kind == "list":
+        return isinstance(value, list)
+    if kind == "boolean":
+        return isinstance(value, bool)
+    if isinstance(value, bool):
+        return False
+    if kind == "integer":
+        return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    if kind == "number":
+        return isinstance(value, int | float)
+    return kind == "null" and value is None
+
+
+def _validate(value: Any, node: Key, where: _Path, out: list[_Found]) -> None:
+    """Everything the release's schema refuses in ``value`` (``node.spec`` is set)."""
+    spec: Spec = node.spec  # type: ignore[assignment]
+    if spec.types is not None and not any(_is(value, t) for t in spec.types):
+        out.append(_Found(where, "type", node, value))
+        return
+    if spec.enum is not None and not any(value == e for e in spec.enum):
+        out.append(_Found(where, "enum", node, value))
+        return
+    if isinstance(value, dict):
+        children = node.children
+        for name in spec.required:
+            if name not in value:
+                out.append(_Found((where, name, name), "required", node))
+        star = children.get("*")
+        if star is not None and star.spec is None:
+            star = None
+        for name, item in value.items():
+            child = children.get(name) if isinstance(name, str) else None
+            if child is not None and child.spec is not None:
+                _validate(item, child, (where, name, name), out)
+            elif star is not None:
+                _validate(item, star, (where, name, "*"), out)
+            elif spec.closed:
+                out.append(_Found((where, name, str(name)), "unknown", node))
+    elif isinstance(value, list):
+        items = node.children.get("[]")
+        if items is not None and items.spec is not None:
+            for i, item in enumerate(value):
+                _validate(item, items, (where, i, "[]"), out)
+
+
+# --------------------------------------------------------------------------- the reads
+
+
+def _walk_reads(value: Any, node: Key, where: _Path, out: list[_Found]) -> None:
+    """Every key in the user's ``value`` that the release does not read (``node`` is read)."""
+    if node.reads_all:
+        return
+    children = node.children
+    if isinstance(value, dict):
+        star = children.get("*")
+        if star is not None and not star.read:
+            star = None
+        for name, item in value.items():
+            if item is None:
+                continue  # a null only deletes a default: it sets nothing
+            child = children.get(name) if isinstance(name, str) else None
+            if child is not None and child.read:
+                _walk_reads(item, child, (where, name, name), out)
+            elif star is not None:
+                _walk_reads(item, star, (where, name, "*"), out)
+            else:
+                out.append(_Found((where, name, str(name)), "unread", node))
+    elif isinstance(value, list):
+        items = children.get("[]")
+        if items is not None and items.read:
+            for i, item in enumerate(value):
+                _walk_reads(item, items, (where, i, "[]"), out)
+
+
+def _refused_above(where: _Path, refused: set[_Path]) -> bool:
+    """The schema already refused this key or a key above it: one message is enough."""
+    while where is not None:
+        if where in refused:
+            return True
+        where = where[0]
+    return False
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _template_references(user: dict[str, Any]) -> list[tuple[str, ...]]:
+    """The ``.Values.a.b`` paths that templates inside the values refer to: releases that
+    evaluate values as templates read those keys through them."""
+    import re
+
+    found = []
+    for text in _strings(user):
+        if "{{" in text:
+            for match in re.finditer(r"\.Values((?:\.[A-Za-z0-9_-]+)+)", text):
+                found.append(tuple(match.group(1).split(".")[1:]))
+    return found
+
+
+def _referenced(where: _Path, referenced: list[tuple[str, ...]]) -> bool:
+    if not referenced:
+        return False
+    names = tuple(str(key) for key in _keys(where) if not isinstance(key, int))
+    return any(ref[: len(names)] == names or names[: len(ref)] == ref for ref in referenced)
+
+
+# --------------------------------------------------------------------------- wording
+
+
+def _keys(where: _Path) -> list[str | int]:
+    out: list[str | int] = []
+    while where is not None:
+        where, key, _ = where
+        out.append(key)
+    return out[::-1]
+
+
+def _table_path(where: _Path) -> tuple[str, ...]:
+    out: list[str] = []
+    while where is not None:
+        where, _, name = where
+        out.append(name)
+    return tuple(out[::-1])
+
+
+def _text(where: _Path) -> str:
+    from modelservice.values.schema import join_path
+
+    text = ""
+    for key in _keys(where):
+        text = join_path(text, key)
+    return text
+
+
+def _describe(value: Any) -> str:
+    from modelservice.errors import type_name
+
+    text = "" if isinstance(value, dict | list) else repr(value)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    return f"{type_name(value)} {text}".strip()
+
+
+def _names(node: Key, *, declared: bool) -> list[str]:
+    """The keys a map holds in this release: those its schema declares, or those read."""
+    return sorted(
+        name
+        for name, child in node.children.items()
+        if name not in ("*", "[]") and (child.spec is not None if declared else child.read)
+    )
+
+
+def _message(found: _Found, chart: ChartVersion) -> str:
+    from modelservice.values.schema import suggest
+
+    schema = f"chart {chart.version}'s values schema"
+    node = found.node
+    if found.kind == "type":
+        types: tuple[str, ...] = node.spec.types or ()  # type: ignore[union-attr]
+        wanted = " or ".join(_ARTICLE[t] for t in types)
+        return f"must be {wanted}, got {_describe(found.value)} ({schema})"
+    if found.kind == "enum":
+        allowed: tuple[str, ...] = node.spec.enum or ()  # type: ignore[union-attr]
+        value = found.value
+        hint = suggest(value, list(allowed)) if isinstance(value, str) else None
+        return (
+            f"{_describe(value)} is not allowed; must be one of {', '.join(allowed)} ({schema})"
+            + (f"; did you mean {hint!r}?" if hint else "")
+        )
+    if found.kind == "required":
+        return f"required by {schema}"
+    name = str(_keys(found.where)[-1])
+    tpath = _table_path(found.where)
+    child = node.children.get(name)
+    if found.kind == "unknown":
+        if child is not None and child.read:
+            return (
+                f"not allowed by {schema}, although its templates read it; helm refuses "
+                "it (render it anyway with --skip-schema-validation)"
+            )
+        allowed_here = _names(node, declared=True)
+        message = f"unknown key for chart {chart.version}"
+        candidates = allowed_here
+    else:
+        message = f"is not read by chart {chart.version} and has no effect"
+        candidates = _names(node, declared=False)
+    hint = suggest(name, candidates) if candidates else None
+    if hint:
+        message += f"; did you mean {hint!r}?"
+    if found.kind == "unknown":
+        message += (
+            f" (allowed here: {', '.join(allowed_here)})"
+            if allowed_here
+            else f" ({schema} allows no keys here)"
+        )
+    elsewhere = _elsewhere(tpath, chart)
+    if elsewhere:
+        message += f"; {elsewhere}; this render uses {chart.version} (--chart-version)"
+    return message
+
+
+def _elsewhere(tpath: tuple[str, ...], chart: ChartVersion) -> str | None:
+    """Which other releases know the key: "added in chart 0.3.0", "removed in chart 0.3.0"."""
+    from modelservice.charts.versions import RELEASES
+
+    runs = [(a, b) for a, b in history(tpath) if not a.key <= chart.key <= b.key]
+    if not runs:
+        return None
+    first, last = runs[0][0], runs[-1][1]
+    if len(runs) == 1 and first.key > chart.key:
+        if last == RELEASES[-1]:
+            return f"added in chart {first.version}"
+        return f"added in chart {first.version} (and kept until {last.version})"
+    if len(runs) == 1 and last.key < chart.key:
+        after = RELEASES[RELEASES.index(last) + 1]
+        return f"removed in chart {after.version} (read until {last.version})"
+    spans = [a.version if a == b else f"{a.version}-{b.version}" for a, b in runs]
+    return f"known to charts {', '.join(spans)}"
