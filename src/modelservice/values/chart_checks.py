@@ -303,7 +303,9 @@ def _message(found: _Found, chart: ChartVersion) -> str:
         candidates = _names(node, declared=False)
     hint = suggest(name, candidates) if candidates else None
     if hint:
-        message += f"; did you mean {hint!r}?"
+        message += (
+            f"; did you mean {hint!r}?" if found.kind == "unknown" else f" (did you mean {hint!r}?)"
+        )
     if found.kind == "unknown":
         message += (
             f" (allowed here: {', '.join(allowed_here)})"
