@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 import yaml
 
+from modelservice.charts.keys import has_schema, keys
+from modelservice.charts.versions import RELEASES, ChartVersion
 from modelservice.errors import Problem
-from modelservice.values.chart_checks import ChartProblems, check
+from modelservice.values.chart_checks import ChartProblems, _validate, check
 from modelservice.values.layering import from_user, load_values
 from tests.unit.helpers import SHARED
 
@@ -230,3 +232,15 @@ def test_what_helm_rendered_passes(case_dir: Path, version: str) -> None:
     values = load_values(files=[case_dir / "values.yaml"], chart_version=version)
     assert values.chart is not None
     assert check(values, values.chart).errors == []
+
+
+@pytest.mark.parametrize("release", RELEASES, ids=lambda r: r.version)
+def test_every_release_defaults_pass_its_own_schema(release: ChartVersion) -> None:
+    """The checks skip what the user did not write, trusting the defaults: hold every
+    release's defaults, checked whole, to that."""
+    found: list[Any] = []
+    merged = from_user({}, chart=release).merged
+    if has_schema(release):
+        _validate(merged, keys(release), None, found, merged)
+    assert found == []
+    assert check(from_user({}, chart=release), release) == ChartProblems([], [])

@@ -51,7 +51,7 @@ def check(values: Values, chart: ChartVersion, *, skip_schema: bool = False) -> 
     root = keys(chart)
     found: list[_Found] = []
     if not skip_schema and has_schema(chart):
-        _validate(values.merged, root, None, found)
+        _validate(values.merged, root, None, found, values.user)
     refused = {f.where for f in found}
     unread: list[_Found] = []
     _walk_reads(values.user, root, None, unread)
@@ -120,10 +120,34 @@ def _is(value: Any, kind: str) -> bool:
     return kind == "null" and value is None
 
 
-def _validate(value: Any, node: Key, where: _Path, out: list[_Found]) -> None:
-    """Everything the release's schema refuses in ``value`` (``node.spec`` is set)."""
+_EXACT = {
+    "string": (str,),
+    "map": (dict,),
+    "list": (list,),
+    "boolean": (bool,),
+    "integer": (int,),
+    "number": (int, float),
+    "null": (type(None),),
+}
+_exact: dict[tuple[str, ...], frozenset[type]] = {}
+
+
+def _typed(value: Any, types: tuple[str, ...]) -> bool:
+    """Whether ``value`` has one of ``types``: a set lookup on its exact Python type first
+    (the common case, on every value of every render), :func:`_is` for the rest."""
+    exact = _exact.get(types)
+    if exact is None:
+        exact = _exact[types] = frozenset(t for name in types for t in _EXACT[name])
+    return type(value) in exact or any(_is(value, t) for t in types)
+
+
+def _validate(value: Any, node: Key, where: _Path, out: list[_Found], mine: Any) -> None:
+    """Everything the release's schema refuses in the merged ``value`` (``node.spec`` is
+    set). ``mine`` is what the user wrote there: below a map only the keys the user wrote
+    are visited, since the release's own defaults always pass its schema (a test holds every
+    release to that), so checking costs what the user's values cost, not the chart's."""
     spec: Spec = node.spec  # type: ignore[assignment]
-    if spec.types is not None and not any(_is(value, t) for t in spec.types):
+    if spec.types is not None and not _typed(value, spec.types):
         out.append(_Found(where, "type", node, value))
         return
     if spec.enum is not None and not any(value == e for e in spec.enum):
@@ -137,19 +161,22 @@ def _validate(value: Any, node: Key, where: _Path, out: list[_Found]) -> None:
         star = children.get("*")
         if star is not None and star.spec is None:
             star = None
-        for name, item in value.items():
+        for name, written in (mine if isinstance(mine, dict) else value).items():
+            if name not in value:
+                continue  # a null that deleted a default
+            item = value[name]
             child = children.get(name) if isinstance(name, str) else None
             if child is not None and child.spec is not None:
-                _validate(item, child, (where, name, name), out)
+                _validate(item, child, (where, name, name), out, written)
             elif star is not None:
-                _validate(item, star, (where, name, "*"), out)
+                _validate(item, star, (where, name, "*"), out, written)
             elif spec.closed:
                 out.append(_Found((where, name, str(name)), "unknown", node))
     elif isinstance(value, list):
         items = node.children.get("[]")
         if items is not None and items.spec is not None:
-            for i, item in enumerate(value):
-                _validate(item, items, (where, i, "[]"), out)
+            for i, item in enumerate(value):  # a list is all the user's: it replaces
+                _validate(item, items, (where, i, "[]"), out, item)
 
 
 # --------------------------------------------------------------------------- the reads
