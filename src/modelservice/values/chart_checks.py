@@ -48,6 +48,8 @@ def check(values: Values, chart: ChartVersion, *, skip_schema: bool = False) -> 
     user wrote that the release's templates never read. Every problem carries its key path
     and, where the values came from a file, its file and line.
     """
+    if values.chart != chart:
+        values = values.for_chart(chart)
     root = keys(chart)
     found: list[_Found] = []
     if not skip_schema and has_schema(chart):
