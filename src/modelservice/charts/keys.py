@@ -414,6 +414,17 @@ tracing                          0.4.7-               0.4.7- any closed
     collectDetailedTraces        0.4.7-               0.4.7- any
 """
 
+#: The table's type words, and JSON Schema's names for them.
+JSON_TYPES = {
+    "map": "object",
+    "list": "array",
+    "string": "string",
+    "integer": "integer",
+    "number": "number",
+    "boolean": "boolean",
+    "null": "null",
+}
+
 _INDEX = {r.version: i for i, r in enumerate(RELEASES)}
 _LAST = len(RELEASES) - 1
 

@@ -12,21 +12,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from modelservice.charts.keys import Key, has_schema, keys
+from modelservice.charts.keys import JSON_TYPES, Key, has_schema, keys
 
 if TYPE_CHECKING:
     from modelservice.charts.versions import ChartVersion
 
 _ROLES = (("decode",), ("prefill",))
-_JSON_TYPES = {
-    "map": "object",
-    "list": "array",
-    "string": "string",
-    "integer": "integer",
-    "number": "number",
-    "boolean": "boolean",
-    "null": "null",
-}
 
 #: What each key is for, by table path (``decode|prefill`` for both roles, ``*`` for any
 #: key of a map). A path not here falls back to the same path with ``*`` in place of a name
@@ -382,7 +373,7 @@ def _node(node: Key, path: tuple[str, ...], enforced: bool) -> dict[str, Any]:
     spec = node.spec
     if spec is not None:
         if spec.types is not None:
-            names = [_JSON_TYPES[t] for t in spec.types]
+            names = [JSON_TYPES[t] for t in spec.types]
             out["type"] = names[0] if len(names) == 1 else names
         if spec.enum is not None:
             out["enum"] = list(spec.enum)

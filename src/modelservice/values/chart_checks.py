@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from modelservice.charts.keys import Key, Spec, has_schema, history, keys
+from modelservice.charts.keys import JSON_TYPES, Key, Spec, has_schema, history, keys
 from modelservice.errors import Problem
 
 if TYPE_CHECKING:
@@ -91,16 +91,6 @@ class _Found(NamedTuple):
 
 
 # --------------------------------------------------------------------------- the schema
-
-_ARTICLE = {
-    "map": "a mapping",
-    "list": "a list",
-    "string": "a string",
-    "integer": "an integer",
-    "number": "a number",
-    "boolean": "a boolean (true or false)",
-    "null": "null",
-}
 
 
 def _is(value: Any, kind: str) -> bool:
@@ -278,15 +268,6 @@ def _text(where: _Path) -> str:
     return text
 
 
-def _describe(value: Any) -> str:
-    from modelservice.errors import type_name
-
-    text = "" if isinstance(value, dict | list) else repr(value)
-    if len(text) > 40:
-        text = text[:37] + "..."
-    return f"{type_name(value)} {text}".strip()
-
-
 def _names(node: Key, *, declared: bool) -> list[str]:
     """The keys a map holds in this release: those its schema declares, or those read."""
     return sorted(
@@ -297,13 +278,13 @@ def _names(node: Key, *, declared: bool) -> list[str]:
 
 
 def _message(found: _Found, chart: ChartVersion) -> str:
-    from modelservice.values.schema import suggest
+    from modelservice.values.schema import _ARTICLE, _describe, suggest
 
     schema = f"chart {chart.version}'s values schema"
     node = found.node
     if found.kind == "type":
         types: tuple[str, ...] = node.spec.types or ()  # type: ignore[union-attr]
-        wanted = " or ".join(_ARTICLE[t] for t in types)
+        wanted = " or ".join(_ARTICLE[JSON_TYPES[t]] for t in types)
         return f"must be {wanted}, got {_describe(found.value)} ({schema})"
     if found.kind == "enum":
         allowed: tuple[str, ...] = node.spec.enum or ()  # type: ignore[union-attr]
