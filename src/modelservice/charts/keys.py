@@ -43,6 +43,7 @@ from modelservice.charts.versions import RELEASES, ChartVersion
 FIRST_SCHEMA = "0.2.8"
 
 TABLE = """\
+# The values document: 0.2.8 to 0.4.7 refuse any top-level key they do not declare.
 .                                0.0.9-               0.2.8-0.4.7 map closed; 0.4.8- map
 accelerator                      0.2.8-               0.2.8- any closed
   dra                            0.4.0-               0.4.0- boolean
@@ -130,6 +131,7 @@ decode|prefill                   0.0.9-               0.2.8- any
   annotations                    0.0.15-
   autoscaling                    0.0.9-               0.2.8- map closed
     enabled                      0.0.9-               0.2.8- boolean
+  # 0.2.8 closes containers (no probes, no securityContext); 0.2.9 opens them again.
   containers                     0.0.9-               0.2.8 any; 0.2.9- list
     []                           0.0.9-               0.2.8 map closed; 0.2.9- map
       args                       0.0.9-+              0.2.8 any
@@ -202,6 +204,7 @@ decode|prefill                   0.0.9-               0.2.8- any
   hostIPC                        0.0.18-
   hostPID                        0.0.18-
   imagePullSecrets               0.0.9-
+  # From 0.3.11 each item is a whole Kubernetes Container upstream; first level only here.
   initContainers                 0.3.6-+              0.3.11- list
     []                           -                    0.3.11- map req=name
   monitoring                     0.2.1-               0.2.8- any
@@ -219,6 +222,7 @@ decode|prefill                   0.0.9-               0.2.8- any
       relabelings                0.2.1-+              0.2.8- any
         []                       -                    0.2.8- any
       scrapeTimeout              0.2.1-
+  # 0.3.7-0.3.11 close nodeSelector and declare no key in it: no entry passes.
   nodeSelector                   0.3.7-               0.3.7-0.3.11 map closed; 0.3.12- any
   parallelism                    0.0.9-               0.3.14-0.4.7 map closed; 0.4.8- any closed
     data                         0.0.9-               0.3.14- integer
@@ -235,6 +239,7 @@ decode|prefill                   0.0.9-               0.2.8- any
       resourceClaimTemplateName  -                    0.4.0- string
   schedulerName                  0.2.0-
   strategy                       0.4.11-
+  # (sic) until 0.0.19
   subGroupExclusiveToplogy       0.0.18-0.0.19
   subGroupExclusiveTopology      0.0.20-
   subGroupPolicy                 0.0.12-
@@ -244,10 +249,12 @@ decode|prefill                   0.0.9-               0.2.8- any
     []                           -                    0.2.8-0.2.9 map closed; 0.2.10- map
       emptyDir                   -                    0.2.8-0.2.9 map closed
       name                       -                    0.2.8-0.2.9 string
+# 0.2.8 types prefill's modelCommand and leaves decode's untyped.
 decode
   containers
     []
       modelCommand               0.0.9-               0.2.8 any
+# DRA as the 0.3 line had it; 0.4.0 moved it to accelerator.dra and resourceClaims.
 dra                              0.3.1-0.3.18         0.3.1-0.3.18 any
   claimTemplates                 0.3.1-0.3.18         0.3.1-0.3.18 list
     []                           0.3.1-0.3.18         0.3.1-0.3.18 map closed
@@ -263,6 +270,7 @@ enabled                          -                    0.2.13 boolean; 0.2.14- an
 extraObjects                     0.2.7-               0.2.8- any
   []                             0.2.7-               0.2.8- map
 fullnameOverride                 0.0.9-               0.2.9- any
+# Tracing lived under global in 0.3.18-0.4.6, then moved to the top-level tracing.
 global                           0.3.18-0.4.6         0.2.8-0.3.17 map; 0.3.18-0.4.6 any closed
                                                       ; 0.4.7- map
   tracing                        0.3.18-0.4.6         0.3.18-0.4.6 any closed
@@ -305,6 +313,8 @@ requester                        0.3.4-               0.3.4- any
       cpus                       0.3.4-               0.3.4- integer
       gpus                       0.3.4-               0.3.4- integer
       memory                     0.3.4-               0.3.4- string
+# 0.3.0 stopped rendering the EPP, InferencePool, InferenceModel and HTTPRoute: their keys
+# end at 0.2.16.
 routing                          0.0.9-               0.2.8- any closed
   epp                            0.0.9-0.2.16         0.2.8-0.2.16 any
     create                       0.0.9-0.2.16         0.2.8-0.2.16 boolean
