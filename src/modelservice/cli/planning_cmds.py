@@ -8,6 +8,7 @@ import sys
 from modelservice.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
+    add_chart_flags,
     add_value_flags,
     dedent,
     load,
@@ -83,6 +84,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("release", metavar="RELEASE", help="release name")
     p.add_argument("-n", "--namespace", default=None, help="namespace (default: 'default')")
     add_value_flags(p)
+    add_chart_flags(p)
     g = p.add_argument_group("cluster")
     g.add_argument(
         "--cluster",
@@ -129,6 +131,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("name", metavar="NAME", help="sweep name: prefix of the release names")
     p.add_argument("-n", "--namespace", default=None, help="namespace (default: 'default')")
     add_value_flags(p)
+    add_chart_flags(p)
     g = p.add_argument_group("design")
     g.add_argument(
         "--factor",
