@@ -585,9 +585,15 @@ def _table() -> dict[tuple[str, ...], list[str]]:
     return _rows()
 
 
-def history(path: tuple[str, ...]) -> list[tuple[ChartVersion, ChartVersion]]:
+def index(chart: ChartVersion) -> int:
+    """The release's position in :data:`~modelservice.charts.versions.RELEASES`."""
+    return _INDEX[chart.version]
+
+
+def spans(path: tuple[str, ...]) -> list[tuple[int, int]]:
     """The runs of releases that know ``path`` (read it, or declare it in their schema), as
-    (first, last); for "added in chart X" hints, so only on the error path."""
+    (first, last) release indices; for "added in chart X" hints, so only on the error
+    path."""
     table = _table()
     facts = table.get(path)
     if facts is None and path and path[0] in _ROLE_NAMES:
@@ -596,18 +602,22 @@ def history(path: tuple[str, ...]) -> list[tuple[ChartVersion, ChartVersion]]:
         return []
     reads, schema = facts
     known = [False] * len(RELEASES)
-    spans = [] if reads == "-" else [_span(p.rstrip("+")) for p in reads.split(",")]
+    ranges = [] if reads == "-" else [_span(p.rstrip("+")) for p in reads.split(",")]
     if schema:
-        spans += [_span(s.strip().partition(" ")[0]) for s in schema.split(";")]
-    for low, high in spans:
-        for i in range(low, high + 1):
-            known[i] = True
-    runs: list[tuple[ChartVersion, ChartVersion]] = []
+        ranges += [_span(s.strip().partition(" ")[0]) for s in schema.split(";")]
+    for low, high in ranges:
+        known[low : high + 1] = [True] * (high + 1 - low)
+    runs: list[tuple[int, int]] = []
     start = None
     for i, flag in enumerate([*known, False]):
         if flag and start is None:
             start = i
         elif not flag and start is not None:
-            runs.append((RELEASES[start], RELEASES[i - 1]))
+            runs.append((start, i - 1))
             start = None
     return runs
+
+
+def history(path: tuple[str, ...]) -> list[tuple[ChartVersion, ChartVersion]]:
+    """:func:`spans` as releases: (first, last) of each run."""
+    return [(RELEASES[a], RELEASES[b]) for a, b in spans(path)]

@@ -17,9 +17,10 @@ Both walk the values once, against the release's key tree; nothing is built per 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from modelservice.charts.keys import JSON_TYPES, Key, Spec, has_schema, history, keys
+from modelservice.charts.keys import JSON_TYPES, Key, Spec, has_schema, index, keys, spans
 from modelservice.errors import Problem
 
 if TYPE_CHECKING:
@@ -281,13 +282,12 @@ def _message(found: _Found, chart: ChartVersion) -> str:
     from modelservice.values.schema import _ARTICLE, _describe, suggest
 
     schema = f"chart {chart.version}'s values schema"
-    node = found.node
+    spec: Spec = found.node.spec  # type: ignore[assignment]
     if found.kind == "type":
-        types: tuple[str, ...] = node.spec.types or ()  # type: ignore[union-attr]
-        wanted = " or ".join(_ARTICLE[JSON_TYPES[t]] for t in types)
+        wanted = " or ".join(_ARTICLE[JSON_TYPES[t]] for t in spec.types or ())
         return f"must be {wanted}, got {_describe(found.value)} ({schema})"
     if found.kind == "enum":
-        allowed: tuple[str, ...] = node.spec.enum or ()  # type: ignore[union-attr]
+        allowed = spec.enum or ()
         value = found.value
         hint = suggest(value, list(allowed)) if isinstance(value, str) else None
         return (
@@ -296,31 +296,42 @@ def _message(found: _Found, chart: ChartVersion) -> str:
         )
     if found.kind == "required":
         return f"required by {schema}"
-    name = str(_keys(found.where)[-1])
-    tpath = _table_path(found.where)
+    return _key_message(found.kind, _table_path(found.where), chart)
+
+
+@lru_cache(maxsize=256)
+def _key_message(kind: str, tpath: tuple[str, ...], chart: ChartVersion) -> str:
+    """The message for a key a closed map refuses (``unknown``) or the release does not
+    read (``unread``); kept, as the same values are often checked again (plan, sweep)."""
+    from modelservice.values.schema import suggest
+
+    node = keys(chart)
+    for part in tpath[:-1]:
+        node = node.children[part]
+    name = tpath[-1]
     child = node.children.get(name)
-    if found.kind == "unknown":
+    if kind == "unknown":
         if child is not None and child.read:
             return (
-                f"not allowed by {schema}, although its templates read it; helm refuses "
-                "it (render it anyway with --skip-schema-validation)"
+                f"not allowed by chart {chart.version}'s values schema, although its "
+                "templates read it; helm refuses it (render it anyway with "
+                "--skip-schema-validation)"
             )
         allowed_here = _names(node, declared=True)
-        message = f"unknown key for chart {chart.version}"
-        candidates = allowed_here
-    else:
-        message = f"is not read by chart {chart.version} and has no effect"
-        candidates = _names(node, declared=False)
-    hint = suggest(name, candidates) if candidates else None
-    if hint:
-        message += (
-            f"; did you mean {hint!r}?" if found.kind == "unknown" else f" (did you mean {hint!r}?)"
+        hint = suggest(name, allowed_here) if allowed_here else None
+        message = f"unknown key for chart {chart.version}" + (
+            f"; did you mean {hint!r}?" if hint else ""
         )
-    if found.kind == "unknown":
         message += (
             f" (allowed here: {', '.join(allowed_here)})"
             if allowed_here
-            else f" ({schema} allows no keys here)"
+            else f" (chart {chart.version}'s values schema allows no keys here)"
+        )
+    else:
+        candidates = _names(node, declared=False)
+        hint = suggest(name, candidates) if candidates else None
+        message = f"is not read by chart {chart.version} and has no effect" + (
+            f" (did you mean {hint!r}?)" if hint else ""
         )
     elsewhere = _elsewhere(tpath, chart)
     if elsewhere:
@@ -332,16 +343,21 @@ def _elsewhere(tpath: tuple[str, ...], chart: ChartVersion) -> str | None:
     """Which other releases know the key: "added in chart 0.3.0", "removed in chart 0.3.0"."""
     from modelservice.charts.versions import RELEASES
 
-    runs = [(a, b) for a, b in history(tpath) if not a.key <= chart.key <= b.key]
+    at = index(chart)
+    runs = [(a, b) for a, b in spans(tpath) if not a <= at <= b]
     if not runs:
         return None
     first, last = runs[0][0], runs[-1][1]
-    if len(runs) == 1 and first.key > chart.key:
-        if last == RELEASES[-1]:
-            return f"added in chart {first.version}"
-        return f"added in chart {first.version} (and kept until {last.version})"
-    if len(runs) == 1 and last.key < chart.key:
-        after = RELEASES[RELEASES.index(last) + 1]
-        return f"removed in chart {after.version} (read until {last.version})"
-    spans = [a.version if a == b else f"{a.version}-{b.version}" for a, b in runs]
-    return f"known to charts {', '.join(spans)}"
+    if len(runs) == 1 and first > at:
+        if last == len(RELEASES) - 1:
+            return f"added in chart {RELEASES[first].version}"
+        return f"added in chart {RELEASES[first].version} (and kept until {RELEASES[last].version})"
+    if len(runs) == 1 and last < at:
+        return (
+            f"removed in chart {RELEASES[last + 1].version} (read until {RELEASES[last].version})"
+        )
+    text = [
+        RELEASES[a].version if a == b else f"{RELEASES[a].version}-{RELEASES[b].version}"
+        for a, b in runs
+    ]
+    return f"known to charts {', '.join(text)}"
