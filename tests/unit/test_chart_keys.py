@@ -182,11 +182,24 @@ def _upstream_schema(version: str) -> dict[str, Any]:
 _TYPES = {"object": "map", "array": "list"}
 
 
+def _deep_in_init_container(path: tuple[str | int, ...]) -> bool:
+    """Below an init container's fields and their list items: a whole Kubernetes Container
+    upstream, opaque in the table."""
+    if len(path) < 4 or path[1] != "initContainers":
+        return False
+    below = path[3:]  # (field,) or (field, item) are kept
+    return len(below) > 2 or (
+        len(below) == 2 and not (below[1] == "[]" or isinstance(below[1], int))
+    )
+
+
 def _flatten(
     schema: dict[str, Any], path: tuple[str, ...], out: dict[tuple[str, ...], Any]
 ) -> None:
     """Upstream's schema as path -> (types, closed, required, enum); an anyOf of alike
     variants is its first, a oneOf of types is their union (as upstream writes them)."""
+    if _deep_in_init_container(path):
+        return
     if "anyOf" in schema:
         schema = {**schema["anyOf"][0], **{k: v for k, v in schema.items() if k != "anyOf"}}
     types = schema.get("type")
@@ -201,8 +214,6 @@ def _flatten(
         tuple(required),
         tuple(schema["enum"]) if "enum" in schema else None,
     )
-    if path[-1:] == ("[]",) and path[-2:-1] == ("initContainers",):
-        return  # a whole Kubernetes Container: opaque in the table
     for name, sub in schema.get("properties", {}).items():
         _flatten(sub, (*path, name), out)
     extra = schema.get("additionalProperties")

@@ -22,8 +22,9 @@ where the roles differ). Each row is ``KEY  READS  SCHEMA``:
 Derived from the templates and ``values.schema.json`` of every release (a generator followed
 each ``.Values`` path through ``include``, ``with``, ``range``, ``dict`` and variables) and
 reviewed by hand. Upstream's schemas spell some Kubernetes objects out in full (an init
-container is a whole Kubernetes Container from 0.3.11 on): those stay opaque here below their
-first level, so this table is never stricter than upstream there, only less thorough.
+container is a whole Kubernetes Container from 0.3.11 on): here only its fields and their list
+items are kept, and what lies deeper is opaque, so the table is never stricter than upstream
+there, only less thorough.
 Upstream's quirks are kept on purpose: they are what ``helm`` enforces at that release (0.2.8
 refuses a container's ``livenessProbe``; 0.3.7-0.3.11 refuse any ``nodeSelector`` entry; 0.2.8
 types prefill's ``modelCommand`` but not decode's; 0.0.18-0.0.19 read the misspelt
@@ -204,9 +205,44 @@ decode|prefill                   0.0.9-               0.2.8- any
   hostIPC                        0.0.18-
   hostPID                        0.0.18-
   imagePullSecrets               0.0.9-
-  # From 0.3.11 each item is a whole Kubernetes Container upstream; first level only here.
+  # From 0.3.11 each item is a whole Kubernetes Container upstream; its fields and list
+  # items only here.
   initContainers                 0.3.6-+              0.3.11- list
     []                           -                    0.3.11- map req=name
+      args                       -                    0.3.11- list
+        []                       -                    0.3.11- string
+      command                    -                    0.3.11- list
+        []                       -                    0.3.11- string
+      env                        -                    0.3.11- list
+        []                       -                    0.3.11- map req=name
+      envFrom                    -                    0.3.11- list
+        []                       -                    0.3.11- map
+      image                      -                    0.3.11- string
+      imagePullPolicy            -                    0.3.11- string
+      lifecycle                  -                    0.3.11- map
+      livenessProbe              -                    0.3.11- map
+      name                       -                    0.3.11- string
+      ports                      -                    0.3.11- list
+        []                       -                    0.3.11- map req=containerPort
+      readinessProbe             -                    0.3.11- map
+      resizePolicy               -                    0.3.11- list
+        []                       -                    0.3.11- map req=resourceName,restartPolicy
+      resources                  -                    0.3.11- map
+      restartPolicy              -                    0.3.11- string
+      restartPolicyRules         -                    0.3.11- list
+        []                       -                    0.3.11- map req=action
+      securityContext            -                    0.3.11- map
+      startupProbe               -                    0.3.11- map
+      stdin                      -                    0.3.11- boolean
+      stdinOnce                  -                    0.3.11- boolean
+      terminationMessagePath     -                    0.3.11- string
+      terminationMessagePolicy   -                    0.3.11- string
+      tty                        -                    0.3.11- boolean
+      volumeDevices              -                    0.3.11- list
+        []                       -                    0.3.11- map req=name,devicePath
+      volumeMounts               -                    0.3.11- list
+        []                       -                    0.3.11- map req=name,mountPath
+      workingDir                 -                    0.3.11- string
   monitoring                     0.2.1-               0.2.8- any
     podmonitor                   0.2.1-               0.2.8- map closed
       annotations                0.2.1-               0.2.8-0.3.9 any closed; 0.3.10- any

@@ -278,6 +278,47 @@ DESCRIPTIONS: dict[str, str] = {
     "tracing.vllm.collectDetailedTraces": "vLLM's --collect-detailed-traces.",
 }
 
+#: The fields of an init container (a Kubernetes Container), as far as the table has them.
+_CONTAINER_FIELDS = {
+    "name": "Container name.",
+    "image": "Container image.",
+    "imagePullPolicy": "Image pull policy.",
+    "command": "Command.",
+    "command.[]": "A command word.",
+    "args": "Arguments.",
+    "args.[]": "An argument.",
+    "env": "Environment variables.",
+    "env.[]": "A Kubernetes EnvVar.",
+    "envFrom": "Environment from ConfigMaps or Secrets.",
+    "envFrom.[]": "A Kubernetes EnvFromSource.",
+    "ports": "Container ports.",
+    "ports.[]": "A Kubernetes ContainerPort.",
+    "resources": "Resource requests and limits.",
+    "resizePolicy": "Resize policies.",
+    "resizePolicy.[]": "A resize policy.",
+    "restartPolicy": "Always makes it a sidecar.",
+    "restartPolicyRules": "Restart rules.",
+    "restartPolicyRules.[]": "A restart rule.",
+    "volumeMounts": "Volume mounts.",
+    "volumeMounts.[]": "A Kubernetes VolumeMount.",
+    "volumeDevices": "Volume devices.",
+    "volumeDevices.[]": "A Kubernetes VolumeDevice.",
+    "securityContext": "Container SecurityContext.",
+    "lifecycle": "Lifecycle hooks.",
+    "livenessProbe": "Liveness probe.",
+    "readinessProbe": "Readiness probe.",
+    "startupProbe": "Startup probe.",
+    "stdin": "Keep stdin open.",
+    "stdinOnce": "Close stdin after the first attach.",
+    "tty": "Allocate a TTY.",
+    "terminationMessagePath": "Path of the termination message.",
+    "terminationMessagePolicy": "How the termination message is taken.",
+    "workingDir": "Working directory.",
+}
+DESCRIPTIONS.update(
+    {f"decode|prefill.initContainers.[].{k}": v for k, v in _CONTAINER_FIELDS.items()}
+)
+
 #: Fields of the Kubernetes objects that some schemas spell out, by the last two or three
 #: keys of their path.
 _K8S_FIELDS: dict[str, str] = {
