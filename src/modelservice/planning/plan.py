@@ -216,7 +216,8 @@ _ROLE_ORDER = {"decode": 0, "prefill": 1, "epp": 2}
 def plan_rendered(rendered: Rendered, *, release: str, namespace: str) -> Plan:
     """The plan of an already rendered release (no cluster)."""
     roles = [p for p in map(_workload_plan, rendered.objects) if p is not None]
-    chosen = {r.name: r.accelerator_resource for r in rendered.model.roles}
+    model = rendered.model
+    chosen = {r.name: r.accelerator_resource for r in model.roles} if model is not None else {}
     roles = [r._replace(accelerator=chosen.get(r.role)) for r in roles]
     roles.sort(key=lambda r: _ROLE_ORDER.get(r.role, 3))
     return Plan(release, namespace, tuple(roles), tuple(str(w) for w in rendered.warnings))
