@@ -39,17 +39,17 @@ pytestmark = pytest.mark.cluster
 EXT_PROC = "envoy.service.ext_proc.v3.ExternalProcessor"
 BINARY_RE = re.compile(r"^testenv binary: (?P<name>[\w.-]+)=(?P<path>\S+)$", re.M)
 
-#: pool apiVersion -> (the EPP binary testenv builds for it, the Role rule the picker
-#: cannot start without, and what else that era's picker needs in the values).
+#: pool apiVersion -> the EPP binary testenv builds for it, the resources that era's
+#: picker watches, and what else it needs in the values.
 ERAS: dict[str, dict[str, Any]] = {
     "inference.networking.k8s.io/v1": {
         "binary": "epp-v1.0.1",
-        "needed": "inferenceobjectives",
+        "watches": ("inferencepools", "inferenceobjectives", "pods"),
         "values": {},
     },
     "inference.networking.x-k8s.io/v1alpha2": {
         "binary": "epp-v0.4.0",
-        "needed": "inferencemodels",
+        "watches": ("inferencepools", "inferencemodels", "pods"),
         # A v0.x picker answers every request for a model without an InferenceModel with
         # "error finding a model object in InferenceModel"; Critical skips its saturation
         # check, which pods without live metrics would fail.
@@ -262,42 +262,53 @@ def test_real_epp_picks_a_decode_pod(
         eventually(lambda: epp.pods_seen(token) == set(pods), what="the new pod")
         answer = pick(epp, model)
         assert answer.destination == next(iter(pods.values())), answer
+
+        # The rendered Role was enough for everything it watches, and it is still running.
+        assert not re.search(r"forbidden", epp.log_text(), re.I), epp.tail()
+        assert epp.proc.poll() is None
     (tmp_path / "answer.txt").write_text(repr(answer.raw))
 
 
-@pytest.mark.parametrize("pool_api", list(ERAS))
-def test_real_epp_needs_the_rendered_role(
-    pool_api: str, cluster: Any, namespace: str, epp_binaries: dict[str, Path], tmp_path: Path
+FORBIDDEN = 'cannot (?:list|watch|get) resource "{}"'
+
+
+@pytest.mark.parametrize(
+    ("pool_api", "resource"),
+    [(api, res) for api, era in ERAS.items() for res in era["watches"]],
+)
+def test_real_epp_needs_each_rendered_rule(
+    pool_api: str,
+    resource: str,
+    cluster: Any,
+    namespace: str,
+    epp_binaries: dict[str, Path],
+    tmp_path: Path,
 ) -> None:
-    """Without the rule for what it watches the picker never serves; with the rendered Role
-    back it does: the rendered Role is what grants its access."""
+    """Each rule of the rendered Role is one the picker uses: without it the API server
+    refuses the picker's watch (the other test shows the whole Role is enough: no refusal)."""
     values = release_values(pool_api, decode_replicas=1)
     rel = modelservice.Release("picker", namespace=namespace, kubeconfig=cluster.kubeconfig)
     rel.install(values, wait=True, timeout=120)
     objects = modelservice.render(values, release="picker", namespace=namespace)
     role = next(o for o in objects if o["kind"] == "Role")
-    needed = ERAS[pool_api]["needed"]
-    crippled = copy.deepcopy(role)
-    for rule in crippled["rules"]:
-        rule["resources"] = [r for r in rule["resources"] if r != needed]
-    crippled["rules"] = [r for r in crippled["rules"] if r["resources"]]
+    rules = copy.deepcopy(role["rules"])
+    for rule in rules:
+        rule["resources"] = [r for r in rule["resources"] if r != resource]
+    rules = [r for r in rules if r["resources"]]
+    assert rules != role["rules"], f"the rendered Role has no rule for {resource}"
     client = cluster.client
-    client.patch(Role, role["metadata"]["name"], {"rules": crippled["rules"]}, namespace=namespace)
+    client.patch(Role, role["metadata"]["name"], {"rules": rules}, namespace=namespace)
     kubeconfig = service_account_kubeconfig(
         client, cluster.kubeconfig, role["metadata"]["name"], namespace, tmp_path / "kc"
     )
     with run_epp(epp_binaries[ERAS[pool_api]["binary"]], objects, kubeconfig, tmp_path) as epp:
-        status = epp.wait_health(EXT_PROC, timeout=15)
-        assert status != "SERVING"
         eventually(
-            lambda: re.search(
-                rf"{needed}.*forbidden|forbidden.*{needed}", epp.log_text(), re.I | re.S
-            ),
-            timeout=30,
-            what=f"a 'forbidden' for {needed} in the EPP log",
+            lambda: re.search(FORBIDDEN.format(resource), epp.log_text()),
+            timeout=60,
+            what=f"the API server refusing {resource} to the picker",
         )
-        client.patch(Role, role["metadata"]["name"], {"rules": role["rules"]}, namespace=namespace)
-        assert epp.wait_health(EXT_PROC, timeout=90) == "SERVING", epp.tail()
+        if resource == "inferencepools":
+            assert epp.health(EXT_PROC) != "SERVING"
 
 
 def test_status_says_what_the_picker_lacks(cluster: Any, namespace: str) -> None:
