@@ -40,6 +40,7 @@ from envoy.service.ext_proc.v3 import external_processor_pb2_grpc as ext_proc_gr
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from lightkube import Client
 from lightkube.models.authentication_v1 import TokenRequestSpec
+from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.core_v1 import ServiceAccount
 
 DESTINATION = "x-gateway-destination-endpoint"
@@ -135,7 +136,10 @@ def service_account_kubeconfig(
 
 
 def token_for(client: Client, sa: str, namespace: str) -> str:
-    req = ServiceAccount.Token(spec=TokenRequestSpec(audiences=[], expirationSeconds=3600))
+    req = ServiceAccount.Token(
+        metadata=ObjectMeta(name=sa, namespace=namespace),
+        spec=TokenRequestSpec(audiences=[], expirationSeconds=3600),
+    )
     made = client.create(req, sa, namespace=namespace)
     assert made.status is not None
     return str(made.status.token)
@@ -179,6 +183,25 @@ class EppProcess:
                 return status
             time.sleep(0.5)
         return status
+
+    def wait_ext_proc(self, timeout: float = 90) -> None:
+        """The ext-proc server listens only once it has made its self-signed certificate
+        (a 4096-bit RSA key: seconds on a busy machine), after health may say SERVING."""
+        assert self.relay is not None
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with self.relay.ctx.wrap_socket(
+                    socket.create_connection(("127.0.0.1", self.ports["grpc"]), timeout=5)
+                ) as s:
+                    assert s.selected_alpn_protocol() == "h2"
+                    return
+            except OSError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    raise AssertionError(
+                        f"the ext-proc port never accepted TLS; log tail:\n{self.tail()}"
+                    ) from None
+                time.sleep(0.5)
 
     # --- metrics
 

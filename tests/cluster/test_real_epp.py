@@ -58,6 +58,10 @@ ERAS: dict[str, dict[str, Any]] = {
 }
 
 
+#: The API server's refusal as the picker logs it (JSON-escaped in its zap log).
+FORBIDDEN = r'cannot (?:list|watch|get) resource \\?"{}\\?"'
+
+
 @pytest.fixture(scope="session")
 def epp_binaries() -> dict[str, Path]:
     """The EPP binaries testenv builds (cached; CI builds them before the tests)."""
@@ -217,8 +221,6 @@ def test_real_epp_picks_a_decode_pod(
     )
     sa_name = sa["metadata"]["name"]
     token = metrics_reader["token"]
-    # Without the reviewer ClusterRole the picker cannot check any scraper's token.
-    allow_auth_reviews(sa_name, namespace)
     kubeconfig = service_account_kubeconfig(
         cluster.client, cluster.kubeconfig, sa_name, namespace, tmp_path / "epp.kubeconfig"
     )
@@ -231,6 +233,11 @@ def test_real_epp_picks_a_decode_pod(
     with run_epp(epp_binaries[ERAS[pool_api]["binary"]], objects, kubeconfig, tmp_path) as epp:
         status = epp.wait_health(probe_service)
         assert status == "SERVING", f"health {status}; log tail:\n{epp.tail()}"
+        # Its metrics check each scraper's token with TokenReview/SubjectAccessReview, which
+        # no Role can grant (the README says so): refused until a ClusterRole allows them.
+        assert epp.metrics_status(token) == 500
+        allow_auth_reviews(sa_name, namespace)
+        eventually(lambda: epp.metrics_status(token) == 200, what="metrics readable")
 
         # It sees exactly the release's ready decode pods.
         pods = decode_endpoints(cluster, namespace, target_port)
@@ -239,6 +246,7 @@ def test_real_epp_picks_a_decode_pod(
         assert seen
 
         # A gateway's request gets one of those pods as its destination.
+        epp.wait_ext_proc()
         answer = pick(epp, model)
         assert answer.status is None, f"refused ({answer.status}): {answer.message}"
         assert answer.destination in pods.values(), (answer, pods)
@@ -264,12 +272,10 @@ def test_real_epp_picks_a_decode_pod(
         assert answer.destination == next(iter(pods.values())), answer
 
         # The rendered Role was enough for everything it watches, and it is still running.
-        assert not re.search(r"forbidden", epp.log_text(), re.I), epp.tail()
+        refused = re.findall(FORBIDDEN.format(r'[^"\\]+'), epp.log_text())
+        assert not refused, refused
         assert epp.proc.poll() is None
     (tmp_path / "answer.txt").write_text(repr(answer.raw))
-
-
-FORBIDDEN = 'cannot (?:list|watch|get) resource "{}"'
 
 
 @pytest.mark.parametrize(
@@ -307,8 +313,9 @@ def test_real_epp_needs_each_rendered_rule(
             timeout=60,
             what=f"the API server refusing {resource} to the picker",
         )
-        if resource == "inferencepools":
-            assert epp.health(EXT_PROC) != "SERVING"
+        if resource in ("inferencepools", "pods"):
+            # Without its pool, or the pods of it, the picker never gets ready.
+            assert epp.health(EXT_PROC) == "NOT_SERVING"
 
 
 def test_status_says_what_the_picker_lacks(cluster: Any, namespace: str) -> None:
