@@ -254,6 +254,15 @@ def test_real_epp_picks_a_decode_pod(
         assert epp.relay is not None and epp.relay.peer_cert, "ext-proc was not served over TLS"
         chosen = {pick(epp, model).destination for _ in range(30)}
         assert chosen <= set(pods.values())
+        # A model the release does not serve: a v0.x picker needs an InferenceModel for
+        # every model name; a v1 one treats it as any other (InferenceObjectives only set
+        # priorities).
+        stranger = pick(epp, "no-such-model")
+        if pool_api.endswith("/v1alpha2"):
+            assert stranger.destination is None
+            assert "error finding a model object in InferenceModel" in stranger.message
+        else:
+            assert stranger.destination in pods.values(), stranger
 
         # Scale decode to 0: the picker has no pod left and says so.
         rel.upgrade(release_values(pool_api, decode_replicas=0), wait=True, timeout=120)
