@@ -91,6 +91,26 @@ def add_value_flags(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_chart_flags(p: argparse.ArgumentParser, *, skip_schema: bool = True) -> None:
+    """``--chart-version`` (and Helm's ``--skip-schema-validation``) for commands that render."""
+    g = p.add_argument_group("upstream chart version")
+    g.add_argument(
+        "--chart-version",
+        metavar="VERSION",
+        help="render exactly as the upstream llm-d-modelservice chart release VERSION does "
+        "(0.0.9 to 0.4.12; 0.4 for the newest 0.4.x; latest), with that release's defaults "
+        "and accepted keys; without it, the seed's chart 0.0.9 with this tool's fixes and "
+        "additions",
+    )
+    if skip_schema:
+        g.add_argument(
+            "--skip-schema-validation",
+            action="store_true",
+            help="with --chart-version: skip that release's schema checks, as helm's flag "
+            "does (the rendering stays exact)",
+        )
+
+
 def add_namespace_flag(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "-n", "--namespace", default=None, help="namespace of the release (default: 'default')"
@@ -108,6 +128,7 @@ def load(args: argparse.Namespace) -> Values:
         set_files=args.set_file,
         presets=getattr(args, "preset", None) or (),
         preset_dirs=preset_dirs(args),
+        chart_version=getattr(args, "chart_version", None),
     )
 
 
@@ -127,7 +148,8 @@ def fail(err: ModelServiceError) -> NoReturn:
     """Print a user error (every problem it carries) and exit non-zero."""
     label = color("31;1", "error:", sys.stderr)
     if isinstance(err, ValuesError) and len(err.problems) > 1:
-        print(f"{label} {len(err.problems)} problems in the values:", file=sys.stderr)
+        subject = getattr(err, "subject", "the values")
+        print(f"{label} {len(err.problems)} problems in {subject}:", file=sys.stderr)
         for p in err.problems:
             print(f"  - {p}", file=sys.stderr)
     else:

@@ -17,7 +17,7 @@ COMMAND_MODULES = {
         ("install", "upgrade", "diff", "status", "list", "history", "rollback", "uninstall"),
         "cluster_cmds",
     ),
-    **dict.fromkeys(("presets", "plan", "sweep"), "planning_cmds"),
+    **dict.fromkeys(("presets", "plan", "sweep", "recommend"), "planning_cmds"),
     "operator": "operator_cmds",
 }
 

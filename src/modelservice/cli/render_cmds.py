@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from modelservice.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
+    add_chart_flags,
     add_namespace_flag,
     add_value_flags,
     dedent,
@@ -44,6 +45,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("release", metavar="RELEASE", help="release name (prefix of object names)")
     add_namespace_flag(p)
     add_value_flags(p)
+    add_chart_flags(p)
     p.add_argument(
         "--output-dir",
         metavar="DIR",
@@ -74,6 +76,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("release", metavar="RELEASE", help="release name")
     add_namespace_flag(p)
     add_value_flags(p)
+    add_chart_flags(p)
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser(
@@ -81,8 +84,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         formatter_class=fmt,
         help="print the built-in default values",
         description="Print the built-in defaults (the chart's values.yaml), comments "
-        "included.\n\nexample:\n  modelservice values > my-values.yaml",
+        "included; with --chart-version, that upstream release's defaults."
+        "\n\nexamples:\n  modelservice values > my-values.yaml"
+        "\n  modelservice values --chart-version 0.4.9",
     )
+    add_chart_flags(p, skip_schema=False)
     p.set_defaults(func=cmd_values)
 
     p = sub.add_parser(
@@ -109,7 +115,12 @@ def _render(args: argparse.Namespace) -> tuple[list[dict[str, object]], str]:
     from modelservice.pipeline import render_release
 
     namespace = args.namespace or "default"
-    result = render_release(load(args), release=args.release, namespace=namespace)
+    result = render_release(
+        load(args),
+        release=args.release,
+        namespace=namespace,
+        skip_schema_validation=getattr(args, "skip_schema_validation", False),
+    )
     print_warnings(result.warnings)
     return result.objects, namespace
 
@@ -182,6 +193,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_values(args: argparse.Namespace) -> int:
+    if args.chart_version:
+        from modelservice.charts.defaults import defaults
+        from modelservice.charts.versions import resolve
+        from modelservice.output.yaml import dump
+
+        chart = resolve(args.chart_version)
+        sys.stdout.write(
+            f"# Defaults of the upstream llm-d-modelservice chart {chart.version} "
+            f"(chart version {chart.chart_version}, app version {chart.app_version}),\n"
+            f"# as `modelservice template --chart-version {chart.version}` lays values over "
+            "them.\n"
+        )
+        sys.stdout.write(dump(defaults(chart)))
+        return EXIT_OK
     from modelservice.values.layering import default_values_text
 
     sys.stdout.write(default_values_text())

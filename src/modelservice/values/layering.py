@@ -7,13 +7,13 @@ default key. Lists are never merged element-wise in either step.
 
 from __future__ import annotations
 
-import copy
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from modelservice.datatree import copy_tree
 from modelservice.errors import Problem, ValuesError
 from modelservice.values.yamlfile import check_size, load_yaml
 
@@ -59,7 +59,7 @@ def coalesce(defaults: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
             else:
                 out[key] = strip_nulls(uval)
         else:
-            out[key] = copy.deepcopy(dval)
+            out[key] = copy_tree(dval)
     for key, uval in user.items():
         if key not in defaults and uval is not None:
             out[key] = strip_nulls(uval)
@@ -74,7 +74,7 @@ def coalesce_helm(defaults: dict[str, Any], user: dict[str, Any]) -> dict[str, A
     lack stays too; a user null deletes only a default. A map never replaces a scalar or the
     reverse: Helm keeps the user's value and warns.
     """
-    out = copy.deepcopy(user)
+    out = copy_tree(user)
     _coalesce_into(out, defaults)
     return out
 
@@ -88,7 +88,7 @@ def _coalesce_into(dst: dict[str, Any], src: dict[str, Any]) -> None:
             elif isinstance(dval, dict) and isinstance(sval, dict):
                 _coalesce_into(dval, sval)
         else:
-            dst[key] = copy.deepcopy(sval)
+            dst[key] = copy_tree(sval)
 
 
 def strip_nulls(value: Any) -> Any:
@@ -109,7 +109,7 @@ def _defaults() -> dict[str, Any]:
 
 def default_values() -> dict[str, Any]:
     """The built-in defaults (the chart's ``values.yaml``), as a fresh copy."""
-    return copy.deepcopy(_defaults())
+    return copy_tree(_defaults())
 
 
 def default_values_text() -> str:
@@ -159,9 +159,9 @@ def from_user(
         raise ValuesError(Problem("", f"values must be a mapping, got {type(user).__name__}"))
     if chart is None:
         return Values(merged=coalesce(_defaults(), user), user=user, layers=tuple(layers))
-    from modelservice.charts.defaults import defaults
+    from modelservice.charts.defaults import shared_defaults
 
-    merged = coalesce_helm(defaults(chart), user)
+    merged = coalesce_helm(shared_defaults(chart), user)
     return Values(merged=merged, user=user, layers=tuple(layers), chart=chart)
 
 
@@ -275,7 +275,7 @@ def load_values(
     for flag, exprs, parse, parse_keys in flag_parsers:
         for expr in exprs:
             if not copied:  # parsing edits in place: never touch the caller's or a file's dicts
-                user, copied = copy.deepcopy(user), True
+                user, copied = copy_tree(user), True
             source = f"{flag} {expr}"
             try:
                 # Helm parses every --set into the already-merged user map, so an index like

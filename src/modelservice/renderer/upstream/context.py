@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from modelservice.charts.behaviour import Behaviour, behaviour
 from modelservice.charts.versions import CHART_NAME, ChartVersion
+from modelservice.datatree import copy_tree
 from modelservice.errors import ModelServiceError, Problem, ValuesError
 from modelservice.renderer.upstream.gosem import default, get, go_str, truthy
 
@@ -66,7 +66,7 @@ class Ctx:
                 "must be a map of labels: this chart version selects model-server pods by "
                 f"them (got {go_str(labels) or 'nothing'})",
             )
-        return copy.deepcopy(labels)
+        return copy_tree(labels)
 
     def role_labels(self, role: str) -> Obj:
         return {**self.pd_labels(), "llm-d.ai/role": role}
@@ -84,6 +84,8 @@ class Ctx:
     def chart_context(self) -> Obj:
         """The root context templates in values see (``.Values``, ``.Release``, ``.Chart``)."""
         if self._tpl is None:
+            from modelservice import gotemplate
+
             self._tpl = {
                 "Values": self.values,
                 "Release": {
@@ -92,14 +94,14 @@ class Ctx:
                     "Service": "Helm",
                     "IsInstall": True,
                     "IsUpgrade": False,
-                    "Revision": 1,
+                    "Revision": gotemplate.Int(1),
                 },
                 "Chart": {
                     "Name": CHART_NAME,
                     "Version": self.chart.chart_version,
                     "AppVersion": self.chart.app_version,
                 },
-                "Capabilities": {},
+                "Capabilities": gotemplate.capabilities("v1.35.0"),
                 "Template": {"Name": "", "BasePath": f"{CHART_NAME}/templates"},
             }
         context: Obj = self._tpl

@@ -10,10 +10,10 @@ template engine is imported only when a value needs it.
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import TYPE_CHECKING, Any
 
+from modelservice.datatree import copy_tree
 from modelservice.errors import Problem
 
 if TYPE_CHECKING:
@@ -39,9 +39,9 @@ def _evaluate(ctx: Ctx, text: str, path: str) -> str:
             Problem(path, "holds a template ({{ ... }}), which this build cannot evaluate")
         ) from None
     try:
-        return str(gotemplate.tpl(text, ctx.chart_context, name=path or "values"))
+        return gotemplate.render(text, ctx.chart_context)
     except gotemplate.TemplateError as exc:
-        raise ChartFailure(Problem(path, f"template error: {exc}")) from None
+        raise ChartFailure(Problem(path, f"template error: {exc.helm_message()}")) from None
 
 
 def tpl_text(ctx: Ctx, value: Any, path: str) -> str:
@@ -57,7 +57,7 @@ def tpl_text(ctx: Ctx, value: Any, path: str) -> str:
 def tpl_data(ctx: Ctx, value: Any, path: str) -> Any:
     """A map or list value as the chart writes it into YAML (templates evaluated)."""
     if not _has_template(value):
-        return copy.deepcopy(value)
+        return copy_tree(value)
     from modelservice import gotemplate
     from modelservice.renderer.upstream.context import ChartFailure
     from modelservice.renderer.upstream.yamltext import parse_document
