@@ -164,6 +164,10 @@ def test_pd_profile_needs_an_llm_d_scheduler_image() -> None:
     assert "pd-config.yaml" in p.message and "llm-d-inference-scheduler" in p.message
     # Without prefill pods GAIE's own picker runs the default profile.
     objects(values(image=GAIE_V1, prefill=False))
+    # Nor is an EPP this release does not create judged.
+    assert not [
+        o for o in objects(values(image=GAIE_V1, create=False)) if "epp" in o["metadata"]["name"]
+    ]
 
 
 @pytest.mark.parametrize(

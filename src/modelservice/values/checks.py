@@ -670,7 +670,9 @@ def _routing(values: Values, decode: Role, prefill: Role, report: Report) -> Rou
             "routing.httpRoute.rules",
             "set either rules or backendRefs (the older name for the same thing), not both",
         )
-    config_file, configs = _epp_plugins(epp, pool_api, image, prefill, report)
+    config_file, configs = _epp_plugins(
+        epp, pool_api, image if epp_create else None, prefill, report
+    )
     rules = route.get("rules") or route.get("backendRefs")
     return Routing(
         model_name=_served_name(values, report),
