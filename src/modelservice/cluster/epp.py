@@ -21,7 +21,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelservice.cluster.client import Cluster, ClusterError
+from modelservice.cluster.client import Api
+from modelservice.cluster.errors import ClusterError
 from modelservice.cluster.wait import pod_summary
 
 Obj = dict[str, Any]
@@ -53,7 +54,7 @@ def _flag(args: list[str], *names: str) -> str | None:
     return None
 
 
-def check(cluster: Cluster, deployment: Obj, namespace: str) -> tuple[list[str], str]:
+def check(cluster: Api, deployment: Obj, namespace: str) -> tuple[list[str], str]:
     """(problems, a one-line summary when there are none) for one EPP Deployment."""
     pod = deployment["spec"]["template"]["spec"]
     args = [str(a) for a in pod["containers"][0].get("args") or []]
@@ -106,7 +107,7 @@ def check(cluster: Cluster, deployment: Obj, namespace: str) -> tuple[list[str],
     return [], f"picks from InferencePool {pool_name}{pods}"
 
 
-def _may_list(cluster: Cluster, sa: str, namespace: str, resource: str, group: str) -> bool | None:
+def _may_list(cluster: Api, sa: str, namespace: str, resource: str, group: str) -> bool | None:
     """Whether the ServiceAccount may list ``resource``; None when the caller may not ask."""
     review = {
         "apiVersion": "authorization.k8s.io/v1",
@@ -130,7 +131,7 @@ def _may_list(cluster: Cluster, sa: str, namespace: str, resource: str, group: s
     return bool((answer.get("status") or {}).get("allowed"))
 
 
-def _ready_pods(cluster: Cluster, pool: Obj, namespace: str) -> int | None:
+def _ready_pods(cluster: Api, pool: Obj, namespace: str) -> int | None:
     selector = (pool.get("spec") or {}).get("selector") or {}
     labels = selector.get("matchLabels", selector)  # v1 nests matchLabels; v1alpha2 does not
     if not isinstance(labels, dict) or not labels:
