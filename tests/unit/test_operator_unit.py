@@ -810,7 +810,7 @@ def test_kopf_view_reads_the_indexes() -> None:
     assert view.parent("ns", "llama") == ms and view.parent("ns", "x") is None
     assert view.parents() == [ms]
     assert view.children("ns", "llama") == [deploy] and view.children("ns", "x") == []
-    assert view.watches("apps/v1", "Deployment") and not view.watches("v1", "ConfigMap")
+    assert view.watches("apps/v1", "Deployment") and not view.watches("v1", "Secret")
 
 
 def test_peering_rule_matches_kopf() -> None:
