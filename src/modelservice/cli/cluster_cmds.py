@@ -83,13 +83,20 @@ def _apply_flags(p: argparse.ArgumentParser, *, upgrade: bool) -> None:
         help="refuse to take over fields another field manager owns (default: take "
         "them over, so the release's values win)",
     )
+    g.add_argument(
+        "--take-ownership",
+        action="store_true",
+        help="adopt existing objects that are not this release's (as Helm 4): without it, "
+        "an object that exists and lacks this release's Helm ownership marks is refused",
+    )
     if upgrade:
+        _foreign_flag(g)
         g.add_argument("--install", action="store_true", help="install the release if missing")
         g.add_argument(
             "--force",
             action="store_true",
-            help="take over a stale lock (a pending "
-            "revision older than --timeout, e.g. from a killed process)",
+            help="take over a stale lock: a pending revision whose holder's deadline (its "
+            "start plus its own --timeout) has passed, e.g. from a killed process",
         )
         g.add_argument(
             "--history-max",
@@ -98,6 +105,17 @@ def _apply_flags(p: argparse.ArgumentParser, *, upgrade: bool) -> None:
             metavar="N",
             help="revisions to keep (default 10; 0 keeps all)",
         )
+
+
+def _foreign_flag(g: argparse._ActionsContainer) -> None:
+    g.add_argument(
+        "--include-foreign-objects",
+        dest="include_foreign",
+        action="store_true",
+        help="also act on entries of the release records that are cluster-scoped or in "
+        "another namespace (skipped by default: anyone who can write Secrets in the "
+        "namespace can write a record)",
+    )
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -148,8 +166,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="show what an upgrade would change",
         description=dedent("""\
         Compare the live objects with a server-side dry run of the new values, per object,
-        as a unified diff (server-owned fields left out). Exit status 0 when nothing would
-        change, 2 when something would, 1 on error.
+        as a unified diff (server-owned fields left out; Secret values masked unless
+        --show-secrets). Exit status 0 when nothing would change, 2 when something would,
+        1 on error.
 
         example:
           modelservice diff sim -n llm-d -f examples/simulator.yaml --set decode.replicas=3
@@ -158,6 +177,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("release", metavar="RELEASE")
     _cluster_flags(p)
     add_value_flags(p)
+    p.add_argument(
+        "--show-secrets",
+        action="store_true",
+        help="show Secret values (masked as *** by default, as kubectl diff does)",
+    )
     p.set_defaults(func=cmd_diff)
 
     p = sub.add_parser(
@@ -170,6 +194,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("release", metavar="RELEASE")
     _cluster_flags(p)
+    _foreign_flag(p)
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser(
@@ -207,7 +232,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _cluster_flags(p)
     p.add_argument("--wait", action="store_true", help="wait until ready")
     p.add_argument("--timeout", type=_duration, default=300.0, metavar="DURATION")
-    p.add_argument("--force", action="store_true", help="take over a stale lock")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="take over a stale lock (a pending revision past its holder's deadline)",
+    )
+    _foreign_flag(p)
     p.set_defaults(func=cmd_rollback)
 
     p = sub.add_parser(
@@ -215,8 +245,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         formatter_class=fmt,
         help="remove a release",
         description="Delete the release's objects in reverse install order, "
-        "then its records.\n\nexample:\n  modelservice uninstall sim -n llm-d "
-        "--wait",
+        "then its records. Only objects whose Helm ownership marks still name this "
+        "release are deleted; those annotated helm.sh/resource-policy=keep stay.\n\n"
+        "example:\n  modelservice uninstall sim -n llm-d --wait",
     )
     p.add_argument("release", metavar="RELEASE")
     _cluster_flags(p)
@@ -225,6 +256,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--keep-history", action="store_true", help="keep the records, marked uninstalled"
     )
+    _foreign_flag(p)
     p.set_defaults(func=cmd_uninstall)
 
 
@@ -300,6 +332,7 @@ def _deploy(args: argparse.Namespace, op: str) -> int:
         force_conflicts=args.force_conflicts,
         progress=progress,
     )
+    common["take_ownership"] = args.take_ownership
     started = time.monotonic()
     try:
         if op == "install":
@@ -310,6 +343,7 @@ def _deploy(args: argparse.Namespace, op: str) -> int:
                 install=args.install,
                 force=args.force,
                 history_max=args.history_max,
+                include_foreign=args.include_foreign,
                 **common,
             )
     finally:
@@ -341,7 +375,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     import difflib
 
     values = load(args)
-    diffs = _release(args).diff(values)
+    diffs = _release(args).diff(values, show_secrets=args.show_secrets)
     changed = 0
     for d in diffs:
         if d.action == "unchanged":
@@ -349,6 +383,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
         changed += 1
         title = f"{d.kind}/{d.name} ({d.action})"
         print(_color("1", title))
+        if d.note:
+            print(_color("33", f"# an upgrade refuses it: {d.note} (see --take-ownership)"))
         for line in difflib.unified_diff(
             d.before.splitlines(), d.after.splitlines(), "live", "after upgrade", lineterm="", n=3
         ):
@@ -376,7 +412,7 @@ def _table(headers: list[str], rows: list[list[str]]) -> None:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    st = _release(args).status()
+    st = _release(args).status(include_foreign=args.include_foreign)
     r = st.record
     print(
         f"NAME: {r.name}\nNAMESPACE: {r.namespace}\nREVISION: {r.version}\nSTATUS: {r.status}\n"
@@ -389,7 +425,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             if o.pods or o.readiness.kind in ("Deployment", "LeaderWorkerSet")
             else ""
         )
-        detail = o.problem or o.readiness.detail
+        detail = o.problem or o.readiness.detail or o.note
         rows.append(
             [
                 f"{o.readiness.kind}/{o.readiness.name}",
@@ -412,7 +448,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         kubeconfig=args.kubeconfig, context=args.kube_context, namespace=args.namespace
     )
     records = list_releases(
-        cluster, namespace=cluster.namespace, all_namespaces=args.all_namespaces
+        cluster,
+        namespace=cluster.namespace,
+        all_namespaces=args.all_namespaces,
+        on_warnings=print_warnings,
     )
     rows = [
         [r.name, r.namespace, str(r.version), r.last_deployed, r.status, r.chart, r.app_version]
@@ -423,11 +462,12 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from modelservice.cluster.release import ReleaseError
+    from modelservice.cluster.errors import ReleaseNotFound
 
-    records = _release(args).history()
+    rel = _release(args)
+    records = rel.history()
     if not records:
-        raise ReleaseError(f"release {args.release!r} not found")
+        raise ReleaseNotFound(args.release, rel.namespace)
     rows = [
         [str(r.version), r.last_deployed, r.status, r.chart, r.app_version, r.description]
         for r in records
@@ -441,7 +481,12 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     progress = _Progress()
     try:
         record = rel.rollback(
-            args.revision, wait=args.wait, timeout=args.timeout, force=args.force, progress=progress
+            args.revision,
+            wait=args.wait,
+            timeout=args.timeout,
+            force=args.force,
+            include_foreign=args.include_foreign,
+            progress=progress,
         )
     finally:
         progress.close()
@@ -450,8 +495,16 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 
 def cmd_uninstall(args: argparse.Namespace) -> int:
-    gone = _release(args).uninstall(
-        wait=args.wait, timeout=args.timeout, keep_history=args.keep_history
+    report = _release(args).uninstall(
+        wait=args.wait,
+        timeout=args.timeout,
+        keep_history=args.keep_history,
+        include_foreign=args.include_foreign,
     )
-    print(f"release {args.release!r} uninstalled ({len(gone)} objects deleted)")
+    left = len(report.kept) + len(report.foreign)
+    print(
+        f"release {args.release!r} uninstalled ({len(report.deleted)} objects deleted"
+        + (f", {left} left in place" if left else "")
+        + ")"
+    )
     return EXIT_OK

@@ -40,11 +40,24 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="print the CRD, RBAC, ServiceAccount and Deployment that install the operator",
         description=dedent("""\
             Print every object that installs the operator: the ModelService CRD, kopf's
-            peering CRDs and peering object, a least-privilege ClusterRole (or a Role per
-            watched namespace), a ServiceAccount and the operator Deployment.
+            peering CRDs, a least-privilege ClusterRole (or, with --watch-namespace, a
+            Role per watched namespace and nothing cluster-wide), a ServiceAccount and
+            the operator Deployment. It holds no custom resources, so one
+            'kubectl apply --server-side -f -' installs it on a fresh cluster.
 
-            Objects of kinds other than those the renderer makes (extraObjects) need RBAC
-            rules added by hand.
+            The operator refuses, by default, what could give a ModelService's author
+            more than the chart's objects (see README, "Operator security model");
+            --allow relaxes that for the operator installed. Objects of kinds other
+            than those the renderer makes (extraObjects) need RBAC rules added by hand
+            and an --allow kind=.
+
+            examples:
+              modelservice operator manifests --image ghcr.io/me/modelservice:0.1.0 \\
+                  | kubectl apply --server-side -f -
+              # an admin installs the CRDs; a namespace admin installs the operator:
+              modelservice operator manifests --crds-only | kubectl apply --server-side -f -
+              modelservice operator manifests -n team-a --watch-namespace team-a \\
+                  --namespace-scoped | kubectl apply --server-side -f -
             """),
     )
     p.add_argument("--image", default=None, help="operator image (default %(default)s)")
@@ -73,6 +86,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="print only the CRDs (ModelService and kopf's peering CRDs)",
     )
+    p.add_argument(
+        "--namespace-scoped",
+        action="store_true",
+        help="print only namespaced objects (no CRDs, no Namespace, no cluster-wide RBAC): "
+        "what a namespace admin can apply; needs --watch-namespace",
+    )
+    _allow_flag(p)
     p.set_defaults(func=cmd_manifests)
 
     p = osub.add_parser(
@@ -124,6 +144,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("-v", "--verbose", action="store_true", help="log every reconcile")
     p.add_argument("--debug", action="store_true", help="log kopf's and every API request")
+    _allow_flag(p)
     p.set_defaults(func=cmd_run)
 
     p = osub.add_parser(
@@ -145,7 +166,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=cmd_convert)
 
 
+def _allow_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--allow",
+        action="append",
+        default=[],
+        metavar="SETTING",
+        help="let ModelServices have what the operator refuses by default (repeatable): "
+        "rbac, host-namespaces, host-path, privileged, external-ips, node-ports, secrets, "
+        "service-accounts, secret=NAME[,NAME], service-account=NAME[,NAME], "
+        "kind=KIND[.GROUP][,...]",
+    )
+
+
 def cmd_manifests(args: argparse.Namespace) -> int:
+    from modelservice.errors import ValuesError
     from modelservice.operator.crd import crd
     from modelservice.operator.manifests import (
         DEFAULT_IMAGE,
@@ -153,8 +188,15 @@ def cmd_manifests(args: argparse.Namespace) -> int:
         manifests,
         peering_crds,
     )
+    from modelservice.operator.policy import Policy, PolicyError
     from modelservice.output.yaml import dump
 
+    try:
+        Policy.parse(args.allow)
+    except PolicyError as err:
+        raise ValuesError(str(err)) from None
+    if args.namespace_scoped and not args.watch_namespace:
+        raise ValuesError("--namespace-scoped needs --watch-namespace (the namespaces to watch)")
     if args.crds_only:
         objects = [crd(), *peering_crds()]
     else:
@@ -164,6 +206,8 @@ def cmd_manifests(args: argparse.Namespace) -> int:
             watch_namespaces=args.watch_namespace,
             replicas=args.replicas,
             peering=not args.standalone,
+            namespace_scoped=args.namespace_scoped,
+            allow=args.allow,
         )
     sys.stdout.write("".join(f"---\n{dump(o)}" for o in objects))
     return EXIT_OK
@@ -186,6 +230,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         stats_file=args.stats_file,
         verbose=args.verbose,
         debug=args.debug,
+        allow=args.allow,
     )
     return EXIT_OK
 

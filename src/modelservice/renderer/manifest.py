@@ -17,6 +17,7 @@ def render_model(ms: ModelService) -> list[Obj]:
     objects: list[Obj] = []
     objects += epp.get("ServiceAccount", [])
     objects += workloads.service_account(ms)
+    objects += epp.get("ConfigMap", [])
     objects += epp.get("Role", [])
     objects += epp.get("RoleBinding", [])
     objects += epp.get("Service", [])
@@ -30,10 +31,3 @@ def render_model(ms: ModelService) -> list[Obj]:
     objects += workloads.pod_monitors(ms)
     objects += [dict(o) for o in ms.extra_objects]
     return objects
-
-
-def identity(obj: Obj, namespace: str) -> tuple[str, str, str, str]:
-    """(apiVersion, kind, namespace, name): what makes two objects the same object."""
-    meta = obj.get("metadata") or {}
-    ns = meta.get("namespace") or namespace
-    return (str(obj.get("apiVersion")), str(obj.get("kind")), str(ns), str(meta.get("name")))

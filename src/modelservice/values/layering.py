@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from modelservice.datatree import copy_tree
 from modelservice.errors import Problem, ValuesError
-from modelservice.values.yamlfile import check_size, load_yaml
+from modelservice.values.yamlfile import check_size, load_yaml, read_bounded
 
 if TYPE_CHECKING:
     from modelservice.charts.versions import ChartVersion
@@ -170,16 +170,21 @@ def _read_file(path: str, stdin_used: list[bool]) -> tuple[str, bytes]:
         if stdin_used[0]:
             raise ValuesError(Problem("", "standard input ('-') can be read only once", "-f -"))
         stdin_used[0] = True
-        return "<stdin>", sys.stdin.buffer.read()
+        return "<stdin>", read_bounded(sys.stdin.buffer, "<stdin>")
+    return path, _read_path(path, path)
+
+
+def _read_path(path: str, source: str) -> bytes:
+    """A file's bytes, at most the input limit (pipes and devices included)."""
     try:
         with open(path, "rb") as f:
-            return path, f.read()
+            return read_bounded(f, source)
     except FileNotFoundError:
-        raise ValuesError(Problem("", "file not found", path)) from None
+        raise ValuesError(Problem("", "file not found", source)) from None
     except IsADirectoryError:
-        raise ValuesError(Problem("", "is a directory, not a values file", path)) from None
+        raise ValuesError(Problem("", "is a directory, not a file", source)) from None
     except OSError as exc:
-        raise ValuesError(Problem("", f"cannot read: {exc.strerror}", path)) from None
+        raise ValuesError(Problem("", f"cannot read: {exc.strerror}", source)) from None
 
 
 def load_values(
@@ -247,11 +252,13 @@ def load_values(
     def reader(path: str) -> str:
         if read_file is not None:
             return read_file(path)
+        data = _read_path(path, f"--set-file {path}")
         try:
-            with open(path, encoding="utf-8") as f:
-                return f.read()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ValuesError(Problem("", f"--set-file cannot read {path}: {exc}")) from None
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValuesError(
+                Problem("", f"not valid UTF-8 (byte {exc.start})", f"--set-file {path}")
+            ) from None
 
     def no_read(path: str) -> str:
         return ""
