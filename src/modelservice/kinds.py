@@ -64,6 +64,7 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind("inference.networking.k8s.io/v1", "InferencePool", "inferencepools", True, rendered=True),
     Kind("monitoring.coreos.com/v1", "PodMonitor", "podmonitors", True, rendered=True),
+    Kind("v1", "ConfigMap", "configmaps", True, rendered=True),
     # upstream chart releases only (--chart-version): the requester (0.3.4 on), DRA claims
     Kind("apps/v1", "ReplicaSet", "replicasets", True, rendered=True),
     Kind(
@@ -74,7 +75,6 @@ KINDS: tuple[Kind, ...] = (
         rendered=True,
     ),
     # namespaced
-    Kind("v1", "ConfigMap", "configmaps", True),
     Kind("v1", "Secret", "secrets", True),
     Kind("v1", "Pod", "pods", True),
     Kind("v1", "PersistentVolumeClaim", "persistentvolumeclaims", True),

@@ -17,6 +17,7 @@ def render_model(ms: ModelService) -> list[Obj]:
     objects: list[Obj] = []
     objects += epp.get("ServiceAccount", [])
     objects += workloads.service_account(ms)
+    objects += epp.get("ConfigMap", [])
     objects += epp.get("Role", [])
     objects += epp.get("RoleBinding", [])
     objects += epp.get("Service", [])
