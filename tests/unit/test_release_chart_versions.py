@@ -334,3 +334,20 @@ def test_a_forced_takeover_of_a_dead_install_renders_its_version_and_supersedes_
     rec = rel.upgrade(values_of(V049), force=True)
     assert (rec.version, rec.chart_version) == (2, "v0.4.9")
     assert [(r.version, r.status) for r in rel.history()] == [(1, "superseded"), (2, "deployed")]
+
+
+def test_skip_schema_validation_as_helms_flag() -> None:
+    """A key the release's schema refuses (here one it dropped in 0.3.0) stops an install
+    unless the schema checks are skipped, as with helm's --skip-schema-validation."""
+    from modelservice.errors import ValuesError
+
+    env = Env()
+    values = values_of(V049)
+    values["routing"]["epp"] = {"create": False}
+    with pytest.raises(ValuesError) as err:
+        env.release().install(values, chart_version="0.4.12")
+    assert "routing.epp: unknown key for chart 0.4.12" in str(err.value)
+    assert env.release().history() == []
+    rec = env.release().install(values, chart_version="0.4.12", skip_schema_validation=True)
+    assert rec.status == "deployed"
+    assert any(w.startswith("routing.epp:") and "removed in chart 0.3.0" in w for w in env.warnings)
