@@ -1,13 +1,18 @@
 """A release's lifecycle on a cluster: install, upgrade, diff, status, rollback, uninstall.
 
-Each operation renders first (nothing touches the cluster when the values are wrong), then
-works like Helm 4: ownership checked before applying (:mod:`.apply`), server-side apply of
-every object, Helm release records as the history and as the lock (a ``pending-*`` record;
-creating a revision's record is atomic, so two concurrent upgrades cannot both create
-revision N; every later write of a record is compare-and-swap, so an operation whose lock
-was taken over cannot record its result over the taker's), pruning of the objects a
-revision no longer renders that are still this release's. The manifests come from the
-renderer; this module only adds the ownership marks Helm adds at apply time.
+Each operation renders first (nothing is written to the cluster when the values are wrong;
+``upgrade`` and ``diff`` read the release's records before, to render as the chart version
+recorded there), then works like Helm 4: ownership checked before applying
+(:mod:`.apply`), server-side apply of every object, Helm release records as the history
+and as the lock (a ``pending-*`` record; creating a revision's record is atomic, so two
+concurrent upgrades cannot both create revision N; every later write of a record is
+compare-and-swap, so an operation whose lock was taken over cannot record its result over
+the taker's), pruning of the objects a revision no longer renders that are still this
+release's, Helm hooks (:mod:`.hooks`) run at their events. The manifests come from the
+renderer; this module only adds the ownership marks Helm adds at apply time. A record
+names the chart its revision was rendered from as Helm names it
+(:mod:`modelservice.charts.versions`), so that Helm and this tool can take turns on a
+release.
 
 Records are input, not trusted state: anyone who can write Secrets in the namespace can
 write one. Their manifests are read with bounded parsers, and entries that are
