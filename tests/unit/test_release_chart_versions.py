@@ -351,3 +351,39 @@ def test_skip_schema_validation_as_helms_flag() -> None:
     rec = env.release().install(values, chart_version="0.4.12", skip_schema_validation=True)
     assert rec.status == "deployed"
     assert any(w.startswith("routing.epp:") and "removed in chart 0.3.0" in w for w in env.warnings)
+
+
+def job_hook(name: str, outcome: str, *policies: str) -> dict[str, Any]:
+    """A Job hook that reports ``outcome`` at once (the memory cluster runs no Jobs)."""
+    annotations = {"helm.sh/hook": "post-install", "helm.sh/hook-weight": "5"}
+    if policies:
+        annotations["helm.sh/hook-delete-policy"] = ",".join(policies)
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": name, "annotations": annotations},
+        "spec": {"template": {"spec": {"containers": [], "restartPolicy": "Never"}}},
+        "status": {"conditions": [{"type": outcome, "status": "True"}]},
+    }
+
+
+def test_a_job_hook_is_waited_for_and_its_delete_policy_applied() -> None:
+    env = Env()
+    values = copy.deepcopy(LIGHT)
+    values["extraObjects"] = [job_hook("migrate", "Complete", "hook-succeeded")]
+    env.release().install(values)
+    assert env.cluster.find("Job", "migrate") is None  # deleted once it succeeded
+    [hook] = latest(env).hooks
+    assert (hook["weight"], hook["delete_policies"], hook["last_run"]["phase"]) == (
+        5,
+        ["hook-succeeded"],
+        "Succeeded",
+    )
+
+    failing = Env()
+    values["extraObjects"] = [job_hook("migrate", "Failed")]
+    with pytest.raises(ReleaseError, match="post-install hook Job/migrate failed"):
+        failing.release().install(values)
+    [record] = failing.release().history()
+    assert record.status == "failed" and record.hooks[0]["last_run"]["phase"] == "Failed"
+    assert failing.cluster.find("Job", "migrate") is not None  # kept: no hook-failed policy
