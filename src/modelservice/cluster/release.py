@@ -100,14 +100,20 @@ def parse_manifest(text: str) -> list[Obj]:
 
 
 def own(obj: Obj, release: str, namespace: str) -> Obj:
-    """The object with Helm's ownership label and annotations (a copy)."""
-    out = copy.deepcopy(obj)
-    meta = out.setdefault("metadata", {})
-    meta.setdefault("labels", {})["app.kubernetes.io/managed-by"] = "Helm"
-    ann = meta.setdefault("annotations", {})
-    ann["meta.helm.sh/release-name"] = release
-    ann["meta.helm.sh/release-namespace"] = namespace
-    return out
+    """The object with Helm's ownership label and annotations.
+
+    Never edits ``obj``: the metadata and its label and annotation maps are new, so the
+    ownership label cannot reach a map that ``obj`` shares with its selector. The rest of
+    the object is shared with ``obj``, and this layer never edits it.
+    """
+    meta = dict(obj.get("metadata") or {})
+    meta["labels"] = {**(meta.get("labels") or {}), "app.kubernetes.io/managed-by": "Helm"}
+    meta["annotations"] = {
+        **(meta.get("annotations") or {}),
+        "meta.helm.sh/release-name": release,
+        "meta.helm.sh/release-namespace": namespace,
+    }
+    return {**obj, "metadata": meta}
 
 
 class Release:

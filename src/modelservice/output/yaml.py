@@ -23,8 +23,9 @@ CHART_NAME = "llm-d-modelservice"
 
 class _Dumper(_Base):  # type: ignore[misc]
     def ignore_aliases(self, data: Any) -> bool:
-        # The renderer shares sub-objects (a probe in both LWS templates); YAML anchors
-        # for them would be legal but unreadable, and some tools reject them.
+        # The renderer shares no sub-objects, but objects read back or built by callers
+        # may; YAML anchors for them would be legal but unreadable, and some tools reject
+        # them.
         return True
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from modelservice.renderer import routing, workloads
+from modelservice.renderer.fresh import fresh
 from modelservice.values.model import ModelService, Obj
 
 
@@ -28,7 +29,7 @@ def render_model(ms: ModelService) -> list[Obj]:
     objects += routing.inference_pool(ms)
     objects += routing.inference_model(ms)
     objects += workloads.pod_monitors(ms)
-    objects += [dict(o) for o in ms.extra_objects]
+    objects += fresh(ms.extra_objects)
     return objects
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from modelservice.renderer import names
+from modelservice.renderer.fresh import fresh
 from modelservice.renderer.pod import pod_template
 from modelservice.values.model import ModelService, Obj, Role
 
@@ -21,7 +22,7 @@ def deployment(ms: ModelService, role: Role) -> Obj:
         "template": pod_template(ms, role, proxy=role.name == "decode"),
     }
     if role.strategy:
-        spec["strategy"] = role.strategy
+        spec["strategy"] = fresh(role.strategy)
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -41,7 +42,7 @@ def leader_worker_set(ms: ModelService, role: Role) -> Obj:
         lwt["leaderTemplate"] = pod_template(ms, role, proxy=True)
     lwt["workerTemplate"] = pod_template(ms, role, proxy=False)
     if role.sub_group_policy:
-        lwt["subGroupPolicy"] = role.sub_group_policy
+        lwt["subGroupPolicy"] = fresh(role.sub_group_policy)
     if role.startup_policy:
         lwt["startupPolicy"] = role.startup_policy
     spec: Obj = {}
