@@ -43,12 +43,12 @@ def leader_worker_set(ms: ModelService, role: Role) -> Obj:
     lwt["workerTemplate"] = pod_template(ms, role, proxy=False)
     if role.sub_group_policy:
         lwt["subGroupPolicy"] = fresh(role.sub_group_policy)
-    if role.startup_policy:
-        lwt["startupPolicy"] = role.startup_policy
     spec: Obj = {}
     if not role.autoscaling:
         spec["replicas"] = role.replicas
     spec["leaderWorkerTemplate"] = lwt
+    if role.startup_policy:  # a field of the LeaderWorkerSet spec, not of its template
+        spec["startupPolicy"] = role.startup_policy
     labels = {**names.common_labels(), **names.role_labels(ms, role.name)}
     return {
         "apiVersion": "leaderworkerset.x-k8s.io/v1",
