@@ -286,7 +286,13 @@ def _container(
 
 
 def _parallelism(raw: Mapping[str, Any], role: str, report: Report) -> Parallelism:
-    """Tensor, data, data-local sizes; any two of data, dataLocal, workers give the third."""
+    """Tensor, data, data-local sizes; any two of data, dataLocal, workers give the third.
+
+    With one of them alone, the chart's defaults fill the rest: ``data`` alone means one
+    rank per pod (``dataLocal`` 1, as the chart's ``dataLocalParallelism`` helper), so
+    ``data: 8`` is eight pods per group; ``dataLocal`` alone means one pod; ``workers``
+    alone means one rank per pod.
+    """
     path = f"{role}.parallelism"
     tensor = raw.get("tensor", 1)
     data, local, workers = raw.get("data"), raw.get("dataLocal"), raw.get("workers")
@@ -312,7 +318,7 @@ def _parallelism(raw: Mapping[str, Any], role: str, report: Report) -> Paralleli
     if data is None:
         data = local or 1
     if local is None:
-        local = data
+        local = 1
     if data % local:
         report.error(
             join_path(path, "data"), f"data ({data}) must be a multiple of dataLocal ({local})"

@@ -257,7 +257,11 @@ def _defs() -> dict[str, Schema]:
                     "data": _s(
                         "integer", "Data parallel size (across all pods of a group).", minimum=1
                     ),
-                    "dataLocal": _s("integer", "Data parallel ranks per pod.", minimum=1),
+                    "dataLocal": _s(
+                        "integer",
+                        "Data parallel ranks per pod (default 1, or data / workers).",
+                        minimum=1,
+                    ),
                     "workers": _s(
                         "integer",
                         "Pods per LeaderWorkerSet group; data = dataLocal x workers (any two "
