@@ -64,9 +64,10 @@ def workloads(ms: ModelService) -> list[Obj]:
 
 
 def service_account(ms: ModelService) -> list[Obj]:
-    """The ServiceAccount the model-serving pods run as, if any role is created and no
-    existing one is named by ``serviceAccountOverride``."""
-    if ms.service_account_override or not any(role.create for role in ms.roles):
+    """The ServiceAccount the model-serving pods run as, unless ``serviceAccountOverride``
+    names an existing one. Rendered while decode or prefill is in the values, created or
+    not, as the chart does: switching a role off and on again keeps the same object."""
+    if ms.service_account_override or not ms.roles_present:
         return []
     return [
         {

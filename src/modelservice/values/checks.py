@@ -710,6 +710,7 @@ def validate(values: Values, release: str, namespace: str = "default") -> Valida
         mount_path=art.get("mountPath", "/model-cache").rstrip("/") or "/",
         model_read_only=bool(art.get("readOnly", True)),
         service_account_override=merged.get("serviceAccountOverride"),
+        roles_present=bool(merged.get("decode") or merged.get("prefill")),
         extra_objects=_extra_objects(merged, report),
     )
     _check_names(model, merged, report)

@@ -172,6 +172,9 @@ class ModelService(NamedTuple):
     model_read_only: bool = True
     service_account_override: str | None = None
     extra_objects: tuple[Obj, ...] = ()
+    roles_present: bool = True
+    """Whether the values hold ``decode`` or ``prefill`` at all (created or not): the chart
+    renders the pods' ServiceAccount then, so it outlives a role switched off and on."""
 
     @property
     def roles(self) -> tuple[Role, Role]:
