@@ -21,6 +21,7 @@ from functools import lru_cache
 from typing import Any
 
 from modelservice.errors import Problem
+from modelservice.quantity import QUANTITY_FORM, QUANTITY_PATTERN, quantity_problem
 
 SCHEMA_ID = "https://llm-d.ai/schemas/modelservice/values.schema.json"
 
@@ -75,8 +76,10 @@ def _defs() -> dict[str, Schema]:
         "maximum": 65535,
     }
     quantity = {
-        "description": "A Kubernetes quantity such as 16Gi, 500m or 8.",
+        "description": f"A Kubernetes quantity: {QUANTITY_FORM}.",
         "type": ["string", "integer", "number"],
+        "pattern": QUANTITY_PATTERN,
+        "minimum": 0,
     }
     k8s: dict[str, Schema] = {
         "port": port,
@@ -96,6 +99,14 @@ def _defs() -> dict[str, Schema]:
             "A Kubernetes Volume.",
             {
                 "name": _s("string", "Volume name, referenced by volumeMounts.", minLength=1),
+                "emptyDir": _obj(
+                    "A scratch directory that lives as long as the pod.",
+                    {
+                        "medium": _s("string", "Backing medium: '' (node disk) or Memory."),
+                        "sizeLimit": _ref("quantity", "Largest size allowed."),
+                    },
+                    open_=True,
+                ),
             },
             required=["name"],
             open_=True,
@@ -316,7 +327,12 @@ def _defs() -> dict[str, Schema]:
             "hostIPC": _s("boolean", "Use the host's IPC namespace."),
             "hostPID": _s("boolean", "Use the host's PID namespace."),
             "initContainers": _list(
-                "Init containers, after the routing proxy on decode pods.", _ref("object")
+                "Init containers, after the routing proxy on decode pods.",
+                _obj(
+                    "A Kubernetes Container, passed through as written.",
+                    {"resources": _ref("resources", "Resource requests and limits.")},
+                    open_=True,
+                ),
             ),
             "strategy": _ref("object", "Deployment update strategy (not with multinode)."),
             "subGroupPolicy": _ref("object", "LeaderWorkerSet subGroupPolicy (multinode only)."),
@@ -680,6 +696,9 @@ def _path_text(path: _Path) -> str:
     return text
 
 
+#: Patterns whose failures deserve a better message than "does not match <regex>".
+_PATTERN_CHECKS: dict[str, Callable[[str], str | None]] = {QUANTITY_PATTERN: quantity_problem}
+
 _PY_TYPES: dict[str, tuple[type, ...]] = {
     "object": (dict,),
     "array": (list,),
@@ -721,7 +740,9 @@ def _compile_node(schema: Schema, compile_node: Callable[[Schema], _Check]) -> _
     wanted = " or ".join(_ARTICLE[n] for n in names)
     enum = schema.get("enum")
     min_len = schema.get("minLength", 0)
-    pattern = re.compile(schema["pattern"]) if "pattern" in schema else None
+    # A pattern with a message of its own is checked by its own function (no regex).
+    pattern_check = _PATTERN_CHECKS.get(schema.get("pattern", ""))
+    pattern = re.compile(schema["pattern"]) if "pattern" in schema and not pattern_check else None
     minimum, maximum = schema.get("minimum"), schema.get("maximum")
     props = {k: compile_node(v) for k, v in schema.get("properties", {}).items()}
     descs = {k: _resolve_desc(v) for k, v in schema.get("properties", {}).items()}
@@ -752,7 +773,11 @@ def _compile_node(schema: Schema, compile_node: Callable[[Schema], _Check]) -> _
         if isinstance(value, str):
             if len(value) < min_len:
                 out.append(Problem(_path_text(path), "must not be empty"))
-            if pattern is not None and not pattern.search(value):
+            if pattern_check is not None:
+                problem = pattern_check(value)
+                if problem:
+                    out.append(Problem(_path_text(path), problem))
+            elif pattern is not None and not pattern.search(value):
                 out.append(
                     Problem(
                         _path_text(path), f"{_describe(value)} does not match {pattern.pattern}"
