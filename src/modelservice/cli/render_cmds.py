@@ -79,9 +79,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "values",
         formatter_class=fmt,
-        help="print the built-in default values",
-        description="Print the built-in defaults (the chart's values.yaml), comments "
-        "included.\n\nexample:\n  modelservice values > my-values.yaml",
+        help="print the built-in default values, with every accepted key described",
+        description="Print the built-in defaults (the chart's values.yaml) with comments "
+        "on every key this tool accepts, its additions shown commented out; a starting "
+        "point for a values file.\n\nexample:\n  modelservice values > my-values.yaml",
     )
     p.set_defaults(func=cmd_values)
 
