@@ -24,6 +24,9 @@ class Rendered(NamedTuple):
     objects: list[dict[str, Any]]
     warnings: tuple[Problem, ...]
     model: ModelService
+    sources: list[str]
+    """Beside each object, the chart template file that renders it
+    (``templates/epp-service.yaml``), as Helm's ``# Source:`` comments name them."""
 
 
 def as_values(values: Values | Mapping[str, Any] | None) -> Values:
@@ -53,12 +56,12 @@ def render_release(
     values: Values | Mapping[str, Any] | None = None, *, release: str, namespace: str = "default"
 ) -> Rendered:
     """Validate and render; the objects plus the warnings a CLI would print."""
-    from modelservice.renderer.manifest import render_model
+    from modelservice.renderer.manifest import render_sources
 
     checked = validate(as_values(values), release, namespace)
-    objects = render_model(checked.model)
+    objects, sources = render_sources(checked.model)
     _check_extra_objects(objects, len(checked.model.extra_objects), namespace)
-    return Rendered(objects, checked.warnings, checked.model)
+    return Rendered(objects, checked.warnings, checked.model, sources)
 
 
 def _check_extra_objects(objects: list[dict[str, Any]], n_extra: int, namespace: str) -> None:

@@ -11,16 +11,13 @@ import pytest
 import yaml
 
 import modelservice
-from tests.unit.helpers import SHARED
+from tests.unit.helpers import CASES_DIR, SHARED, run_cli
 
 CHART = SHARED / "reference" / "charts" / "llm-d-modelservice-0.0.9.tgz"
 
 
 def helm_template(helm: Path, sets: list[str]) -> list[dict[str, Any]]:
-    cmd = [str(helm), "template", "rel", str(CHART), "-n", "default"]
-    for s in sets:
-        cmd += ["--set", s]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=120).stdout
+    out = helm_run(helm, [arg for s in sets for arg in ("--set", s)])
     return [d for d in yaml.safe_load_all(out) if d]
 
 
@@ -45,3 +42,42 @@ def test_pods_service_account_as_the_chart_renders_it(helm: Path, sets: list[str
     ours = modelservice.render(modelservice.load_values(sets=sets), release="rel")
     assert _named(ours, "ServiceAccount") == _named(theirs, "ServiceAccount")
     assert "rel-llm-d-modelservice" in _named(ours, "ServiceAccount")
+
+
+def _sources(text: str) -> list[tuple[str, str, str]]:
+    """(# Source path, kind, name) of each document of a `template` output."""
+    out = []
+    for doc in text.split("\n---\n"):
+        lines = doc.strip().removeprefix("---").strip().splitlines()
+        if not lines or not lines[0].startswith("# Source: "):
+            continue
+        obj = yaml.safe_load("\n".join(lines[1:]))
+        if obj:
+            out.append((lines[0].removeprefix("# Source: "), obj["kind"], obj["metadata"]["name"]))
+    return out
+
+
+@pytest.mark.parametrize("case", ["chart-defaults", "example-facebook", "multinode-wide-ep"])
+def test_source_comments_and_output_dir_as_helm_writes_them(
+    helm: Path, tmp_path: Path, case: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    values = str(CASES_DIR / case / "values.yaml")
+    theirs_dir, ours_dir = tmp_path / "helm", tmp_path / "ours"
+    theirs = helm_run(helm, ["-f", values, "--output-dir", str(theirs_dir)])
+    code, ours, err = run_cli(
+        ["template", "rel", "-f", values, "--output-dir", str(ours_dir)], capsys
+    )
+    assert code == 0, err
+    assert sorted(ours.replace(str(ours_dir), "DIR").split()) == sorted(
+        theirs.replace(str(theirs_dir), "DIR").split()
+    )
+    for path in theirs_dir.rglob("*.yaml"):
+        mine = ours_dir / path.relative_to(theirs_dir)
+        assert sorted(_sources(mine.read_text())) == sorted(_sources(path.read_text()))
+    code, printed, _ = run_cli(["template", "rel", "-f", values], capsys)
+    assert sorted(_sources(printed)) == sorted(_sources(helm_run(helm, ["-f", values])))
+
+
+def helm_run(helm: Path, args: list[str]) -> str:
+    cmd = [str(helm), "template", "rel", str(CHART), *args]
+    return subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=120).stdout

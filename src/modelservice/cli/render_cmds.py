@@ -17,7 +17,7 @@ from modelservice.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from pathlib import Path
+    from modelservice.pipeline import Rendered
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -38,6 +38,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
               modelservice template llama -n llm-d -f base.yaml --set decode.replicas=2 \\
                   | kubectl apply -f -
               modelservice template llama -f values.yaml --output-dir out/
+              modelservice template llama -f v.yaml --show-only templates/epp-service.yaml
               modelservice template llama -f v.yaml --show-only Service/llama-llm-d-modelservice-epp
             """),
     )
@@ -47,14 +48,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--output-dir",
         metavar="DIR",
-        help="write one file per object into DIR (named in install order)",
+        help="write the objects into DIR/llm-d-modelservice/templates/<chart template>, "
+        "as helm template --output-dir does",
     )
     p.add_argument(
         "--show-only",
         action="append",
         default=[],
-        metavar="KIND/NAME",
-        help="print only this object (repeatable); KIND alone shows every object of that kind",
+        metavar="TEMPLATE|KIND/NAME",
+        help="print only what this chart template renders (templates/epp-service.yaml, as "
+        "helm takes it), or this object (Service/NAME; a KIND alone shows every object of "
+        "that kind); repeatable",
     )
     p.set_defaults(func=cmd_template)
 
@@ -106,75 +110,101 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=cmd_version)
 
 
-def _render(args: argparse.Namespace) -> tuple[list[dict[str, object]], str]:
+def _render(args: argparse.Namespace) -> Rendered:
     from modelservice.pipeline import render_release
 
-    namespace = args.namespace or "default"
-    result = render_release(load(args), release=args.release, namespace=namespace)
+    result = render_release(load(args), release=args.release, namespace=args.namespace or "default")
     print_warnings(result.warnings)
-    return result.objects, namespace
+    return result
 
 
-def _select(objects: list[dict[str, object]], wanted: list[str]) -> list[dict[str, object]]:
-    """The objects ``--show-only KIND[/NAME]`` asks for; every request must match one."""
+def _select(
+    objects: list[dict[str, Any]], sources: list[str], wanted: list[str]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The objects ``--show-only`` asks for, by chart template (``templates/X.yaml``, as
+    Helm takes it) or by ``KIND[/NAME]``; every request must match one."""
     from modelservice.errors import Problem, ValuesError
+    from modelservice.output.yaml import source_path
+    from modelservice.values.schema import suggest
 
-    def matches(want: str, obj: dict[str, object]) -> bool:
+    def matches(want: str, obj: dict[str, Any], source: str) -> bool:
+        if want.endswith((".yaml", ".yml", ".tpl")):
+            return want in (source, source_path(source))
         kind, _, name = want.partition("/")
-        meta: Any = obj["metadata"]
-        return kind.lower() == str(obj["kind"]).lower() and (not name or name == meta["name"])
-
-    chosen = [o for o in objects if any(matches(w, o) for w in wanted)]
-    missing = [w for w in wanted if not any(matches(w, o) for o in objects)]
-    if missing:
-        have = ", ".join(f"{o['kind']}/{o['metadata']['name']}" for o in objects)  # type: ignore[index]
-        raise ValuesError(
-            [
-                Problem("", f"--show-only {m}: the release has no such object (it has: {have})")
-                for m in missing
-            ]
+        return kind.lower() == str(obj["kind"]).lower() and (
+            not name or name == obj["metadata"]["name"]
         )
-    return chosen
+
+    pairs = list(zip(objects, sources, strict=True))
+    chosen = [(o, s) for o, s in pairs if any(matches(w, o, s) for w in wanted)]
+    missing = [w for w in wanted if not any(matches(w, o, s) for o, s in pairs)]
+    if missing:
+        templates = list(dict.fromkeys(sources))
+        named = [f"{o['kind']}/{o['metadata']['name']}" for o in objects]
+        problems = []
+        for m in missing:
+            by_template = m.endswith((".yaml", ".yml", ".tpl"))
+            have = templates if by_template else named
+            if by_template:  # compare file names: the shared "templates/" says nothing
+                close = suggest(m.rsplit("/", 1)[-1], [t.rsplit("/", 1)[-1] for t in have])
+                hint = f"templates/{close}" if close else None
+            else:
+                hint = suggest(m, have)
+            what = "template" if by_template else "object"
+            problems.append(
+                Problem(
+                    "",
+                    f"--show-only {m}: the release renders no such {what}"
+                    + (f"; did you mean {hint!r}?" if hint else f" (it has: {', '.join(have)})"),
+                )
+            )
+        raise ValuesError(problems)
+    return [o for o, _ in chosen], [s for _, s in chosen]
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    from modelservice.output.yaml import dump, dump_all
+    from modelservice.output.yaml import dump_all
 
-    objects, _ = _render(args)
+    result = _render(args)
+    objects, sources = result.objects, result.sources
     if args.show_only:
-        objects = _select(objects, args.show_only)
+        objects, sources = _select(objects, sources, args.show_only)
     if args.output_dir:
-        from pathlib import Path
-
-        _write_dir(Path(args.output_dir), objects, dump)
+        _write_dir(args.output_dir, objects, sources)
         return EXIT_OK
-    sys.stdout.write(dump_all(objects))
+    sys.stdout.write(dump_all(objects, sources))
     return EXIT_OK
 
 
-def _write_dir(out: Path, objects: list[dict[str, object]], dump: object) -> None:
-    """One file per object, each written atomically; all rendered before any is written."""
+def _write_dir(out: str, objects: list[dict[str, Any]], sources: list[str]) -> None:
+    """Helm's layout: ``DIR/llm-d-modelservice/templates/<file>``, one file per chart
+    template holding its objects. Every file is rendered before any is written, and each
+    is written atomically."""
     import os
 
     from modelservice.errors import ModelServiceError
+    from modelservice.output.yaml import dump_all, source_path
 
-    texts = []
-    for i, obj in enumerate(objects, 1):
-        name = f"{i:02d}-{str(obj['kind']).lower()}-{obj['metadata']['name']}.yaml"  # type: ignore[index]
-        texts.append((name, dump(obj)))  # type: ignore[operator]
+    files: dict[str, tuple[list[dict[str, Any]], list[str]]] = {}
+    for obj, source in zip(objects, sources, strict=True):
+        objs, srcs = files.setdefault(source_path(source), ([], []))
+        objs.append(obj)
+        srcs.append(source)
+    texts = [(os.path.join(out, path), dump_all(*docs)) for path, docs in files.items()]
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        for name, text in texts:
-            tmp = out / f".{name}.tmp"
-            tmp.write_text(text, "utf-8")
-            os.replace(tmp, out / name)
+        for path, text in texts:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            tmp = f"{path}.tmp"
+            with open(tmp, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(tmp, path)
+            print(f"wrote {path}")
     except OSError as exc:
         raise ModelServiceError(f"cannot write to {out}: {exc.strerror or exc}") from None
-    print(f"wrote {len(texts)} files to {out}", file=sys.stderr)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    objects, _ = _render(args)
+    objects = _render(args).objects
     print(
         f"valid: {len(objects)} objects would be rendered for release {args.release!r}",
         file=sys.stderr,

@@ -176,7 +176,9 @@ class Release:
 
     def _render(
         self, values: Values | Mapping[str, Any] | None
-    ) -> tuple[list[Obj], dict[str, Any]]:
+    ) -> tuple[list[Obj], dict[str, Any], str]:
+        """The objects with ownership metadata, the user's values, and the manifest text
+        a release record stores."""
         from modelservice.pipeline import render_release
 
         result = render_release(values, release=self.name, namespace=self.namespace)
@@ -186,13 +188,13 @@ class Release:
         if user is None:
             user = dict(values) if isinstance(values, Mapping) else {}
         owned = [own(o, self.name, self.namespace) for o in result.objects]
-        return owned, copy.deepcopy(user)
+        return owned, copy.deepcopy(user), self._manifest(owned, result.sources)
 
     @staticmethod
-    def _manifest(objects: Sequence[Obj]) -> str:
+    def _manifest(objects: Sequence[Obj], sources: Sequence[str]) -> str:
         from modelservice.output.yaml import dump_all
 
-        return dump_all(objects)
+        return dump_all(objects, sources)
 
     # ------------------------------------------------------------------ locking
 
@@ -306,9 +308,9 @@ class Release:
         progress: ProgressFn | None = None,
     ) -> Record:
         """Install a new release; refuses a name already in use."""
-        objects, user = self._render(values)
+        objects, user, manifest = self._render(values)
         if dry_run:
-            return self._dry_run(objects, user, create_namespace)
+            return self._dry_run(objects, user, manifest, create_namespace)
         self.cluster.ensure_namespace(self.namespace, create=create_namespace)
         records = self.history()
         if any(r.status != UNINSTALLED for r in records):
@@ -327,6 +329,7 @@ class Release:
             "Install complete",
             None,
             [],
+            manifest=manifest,
             wait=wait,
             timeout=timeout,
             atomic=atomic,
@@ -350,9 +353,9 @@ class Release:
         progress: ProgressFn | None = None,
     ) -> Record:
         """Upgrade to newly rendered values; ``install`` creates a missing release."""
-        objects, user = self._render(values)
+        objects, user, manifest = self._render(values)
         if dry_run:
-            return self._dry_run(objects, user, create_namespace)
+            return self._dry_run(objects, user, manifest, create_namespace)
         self.cluster.ensure_namespace(self.namespace, create=create_namespace or install)
         records = self.history()
         taken = self._check_lock(records[-1] if records else None, force=force, timeout=timeout)
@@ -377,6 +380,7 @@ class Release:
             desc,
             deployed,
             old,
+            manifest=manifest,
             wait=wait,
             timeout=timeout,
             atomic=atomic,
@@ -385,7 +389,9 @@ class Release:
             history_max=history_max,
         )
 
-    def _dry_run(self, objects: list[Obj], user: dict[str, Any], create_namespace: bool) -> Record:
+    def _dry_run(
+        self, objects: list[Obj], user: dict[str, Any], manifest: str, create_namespace: bool
+    ) -> Record:
         """Server-side dry run: the API server validates (and defaults) every object. The
         record returned is not stored; its description says what was checked."""
         exists = self.cluster.get("v1", "Namespace", self.namespace) is not None
@@ -415,7 +421,7 @@ class Release:
             self.namespace,
             0,
             "pending-install",
-            self._manifest(objects),
+            manifest,
             user,
             description=what,
         )
@@ -430,6 +436,7 @@ class Release:
         previous: Record | None,
         old: list[Obj],
         *,
+        manifest: str,
         wait: bool,
         timeout: float,
         atomic: bool,
@@ -447,7 +454,7 @@ class Release:
             self.namespace,
             version,
             pending,
-            self._manifest(objects),
+            manifest,
             user,
             description=f"{pending.replace('pending-', '').capitalize()} in progress",
             first_deployed=previous.first_deployed if previous else stamp,
@@ -545,6 +552,7 @@ class Release:
             f"Rollback to {target.version}",
             current,
             old,
+            manifest=target.manifest,  # as Helm: the revision's own manifest, as stored
             wait=wait,
             timeout=timeout,
             atomic=False,
@@ -603,7 +611,7 @@ class Release:
         dry-run of the new ones, server-owned fields left out."""
         from modelservice.output.yaml import dump
 
-        objects, _ = self._render(values)
+        objects, _, _ = self._render(values)
         records = self.history()
         current = next((r for r in reversed(records) if r.status == DEPLOYED), None)
         out: list[ObjectDiff] = []

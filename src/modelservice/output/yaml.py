@@ -8,7 +8,7 @@ readable. Strings that YAML 1.1 would read as something else (``"true"``, ``"820
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from modelservice._yaml import yaml
@@ -51,13 +51,15 @@ def dump(obj: Any) -> str:
     return text
 
 
-def source_name(obj: dict[str, Any]) -> str:
-    """A Helm-style ``# Source:`` path naming the object (used by release records too)."""
-    kind = str(obj.get("kind", "object")).lower()
-    name = str(obj.get("metadata", {}).get("name", ""))
-    return f"{CHART_NAME}/templates/{kind}-{name}.yaml"
+def source_path(template: str) -> str:
+    """``templates/epp-service.yaml`` → ``llm-d-modelservice/templates/epp-service.yaml``,
+    the path Helm's ``# Source:`` comments and ``--output-dir`` use."""
+    return f"{CHART_NAME}/{template}"
 
 
-def dump_all(objects: Iterable[dict[str, Any]]) -> str:
-    """A multi-document stream, each document headed by its ``# Source:`` line like Helm's."""
-    return "".join(f"---\n# Source: {source_name(o)}\n{dump(o)}" for o in objects)
+def dump_all(objects: Iterable[dict[str, Any]], sources: Sequence[str]) -> str:
+    """A multi-document stream, each document headed by the ``# Source:`` line naming its
+    chart template (``sources``, parallel to ``objects``), as Helm writes it."""
+    return "".join(
+        f"---\n# Source: {source_path(s)}\n{dump(o)}" for o, s in zip(objects, sources, strict=True)
+    )

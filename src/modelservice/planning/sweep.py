@@ -61,6 +61,8 @@ class Treatment(NamedTuple):
     accelerators: dict[str, int]
     """Accelerators needed in total, per resource name."""
     pods: int
+    sources: list[str]
+    """The chart template of each object (see :attr:`modelservice.Rendered.sources`)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -315,6 +317,7 @@ def sweep(
                 tuple(str(w) for w in rendered.warnings),
                 p.accelerators(),
                 sum(r.pods for r in p.roles),
+                rendered.sources,
             )
         )
     return SweepResult(name, tuple(treatments), tuple(failures), tuple(parsed))
@@ -334,7 +337,7 @@ def write_sweep(result: SweepResult, out: str | os.PathLike[str]) -> list[str]:
             os.makedirs(d, exist_ok=True)
             for fname, text in (
                 ("values.yaml", dump(t.values)),
-                ("manifests.yaml", dump_all(t.objects)),
+                ("manifests.yaml", dump_all(t.objects, t.sources)),
             ):
                 path = os.path.join(d, fname)
                 with open(path + ".tmp", "w", encoding="utf-8") as f:

@@ -58,9 +58,9 @@ def leader_worker_set(ms: ModelService, role: Role) -> Obj:
     }
 
 
-def workloads(ms: ModelService) -> list[Obj]:
-    make = leader_worker_set if ms.multinode else deployment
-    return [make(ms, role) for role in ms.roles if role.create]
+def workload(ms: ModelService, role: Role) -> Obj:
+    """The role's Deployment, or its LeaderWorkerSet in multinode."""
+    return leader_worker_set(ms, role) if ms.multinode else deployment(ms, role)
 
 
 def service_account(ms: ModelService) -> list[Obj]:
@@ -78,8 +78,9 @@ def service_account(ms: ModelService) -> list[Obj]:
     ]
 
 
-def pod_monitors(ms: ModelService) -> list[Obj]:
-    """A prometheus-operator PodMonitor per created role that asks for one."""
+def pod_monitors(ms: ModelService) -> list[tuple[str, Obj]]:
+    """A prometheus-operator PodMonitor per created role that asks for one, with the
+    role's name."""
     out = []
     for role in ms.roles:
         pm = role.pod_monitor
@@ -92,16 +93,19 @@ def pod_monitors(ms: ModelService) -> list[Obj]:
         if pm["annotations"]:
             meta["annotations"] = dict(pm["annotations"])
         out.append(
-            {
-                "apiVersion": "monitoring.coreos.com/v1",
-                "kind": "PodMonitor",
-                "metadata": meta,
-                "spec": {
-                    "selector": {"matchLabels": names.role_labels(ms, role.name)},
-                    "podMetricsEndpoints": [
-                        {"port": pm["port"], "path": pm["path"], "interval": pm["interval"]}
-                    ],
+            (
+                role.name,
+                {
+                    "apiVersion": "monitoring.coreos.com/v1",
+                    "kind": "PodMonitor",
+                    "metadata": meta,
+                    "spec": {
+                        "selector": {"matchLabels": names.role_labels(ms, role.name)},
+                        "podMetricsEndpoints": [
+                            {"port": pm["port"], "path": pm["path"], "interval": pm["interval"]}
+                        ],
+                    },
                 },
-            }
+            )
         )
     return out
