@@ -13,28 +13,32 @@ every quantity in the values is) for the JSON Schema.
 
 from __future__ import annotations
 
-from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from modelservice.errors import ModelServiceError
 
-_SUFFIX = {
-    "": Fraction(1),
-    "n": Fraction(1, 10**9),
-    "u": Fraction(1, 10**6),
-    "m": Fraction(1, 1000),
-    "k": Fraction(10**3),
-    "M": Fraction(10**6),
-    "G": Fraction(10**9),
-    "T": Fraction(10**12),
-    "P": Fraction(10**15),
-    "E": Fraction(10**18),
-    "Ki": Fraction(2**10),
-    "Mi": Fraction(2**20),
-    "Gi": Fraction(2**30),
-    "Ti": Fraction(2**40),
-    "Pi": Fraction(2**50),
-    "Ei": Fraction(2**60),
+if TYPE_CHECKING:
+    from fractions import Fraction
+
+#: Each suffix's multiplier as (numerator, denominator): Fraction is imported only when a
+#: quantity's value is needed (validation needs the grammar alone).
+_SUFFIX: dict[str, tuple[int, int]] = {
+    "": (1, 1),
+    "n": (1, 10**9),
+    "u": (1, 10**6),
+    "m": (1, 1000),
+    "k": (10**3, 1),
+    "M": (10**6, 1),
+    "G": (10**9, 1),
+    "T": (10**12, 1),
+    "P": (10**15, 1),
+    "E": (10**18, 1),
+    "Ki": (2**10, 1),
+    "Mi": (2**20, 1),
+    "Gi": (2**30, 1),
+    "Ti": (2**40, 1),
+    "Pi": (2**50, 1),
+    "Ei": (2**60, 1),
 }
 _DIGITS = frozenset("0123456789")
 
@@ -104,6 +108,8 @@ def split_quantity(text: str) -> tuple[str, str] | None:
 
 def parse_quantity(value: Any) -> Fraction:
     """``"500m"`` → 1/2, ``"16Gi"`` → 17179869184, ``8`` → 8."""
+    from fractions import Fraction
+
     if isinstance(value, bool):
         raise QuantityError(f"not a quantity: {value!r}")
     if isinstance(value, int):
@@ -114,7 +120,7 @@ def parse_quantity(value: Any) -> Fraction:
     if parts is None:
         raise QuantityError(quantity_problem(str(value)) or f"not a quantity: {value!r}")
     number, suffix = parts
-    return Fraction(number) * _SUFFIX[suffix]
+    return Fraction(number) * Fraction(*_SUFFIX[suffix])
 
 
 def quantity_or_none(value: Any) -> Fraction | None:

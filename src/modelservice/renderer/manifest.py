@@ -3,8 +3,8 @@ each one comes from."""
 
 from __future__ import annotations
 
+from modelservice.plain import fresh
 from modelservice.renderer import routing, workloads
-from modelservice.renderer.fresh import fresh
 from modelservice.values.model import ModelService, Obj
 
 #: The chart template that renders each EPP object, by kind (chart 0.0.9's file names).

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from modelservice.plain import fresh
 from modelservice.renderer import names
-from modelservice.renderer.fresh import fresh
 from modelservice.values.model import Container, ModelService, Obj, Role
 
 MODEL_VOLUME = "model-storage"

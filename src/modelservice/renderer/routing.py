@@ -3,8 +3,8 @@ resources that send a gateway's requests to the model servers."""
 
 from __future__ import annotations
 
+from modelservice.plain import fresh
 from modelservice.renderer import names
-from modelservice.renderer.fresh import fresh
 from modelservice.values.model import ModelService, Obj
 
 ALPHA_GROUP = "inference.networking.x-k8s.io"

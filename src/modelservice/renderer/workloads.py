@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from modelservice.plain import fresh
 from modelservice.renderer import names
-from modelservice.renderer.fresh import fresh
 from modelservice.renderer.pod import pod_template
 from modelservice.values.model import ModelService, Obj, Role
 

@@ -7,14 +7,14 @@ default key. Lists are never merged element-wise in either step.
 
 from __future__ import annotations
 
-import copy
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from modelservice.errors import Problem, ValuesError
+from modelservice.errors import Problem, ValuesError, os_reason
+from modelservice.plain import fresh
 from modelservice.values.yamlfile import check_size, load_yaml
 
 #: The chart's values.yaml, shipped in the package (read directly: importlib.resources and
@@ -56,7 +56,7 @@ def coalesce(defaults: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
             else:
                 out[key] = strip_nulls(uval)
         else:
-            out[key] = copy.deepcopy(dval)
+            out[key] = fresh(dval)
     for key, uval in user.items():
         if key not in defaults and uval is not None:
             out[key] = strip_nulls(uval)
@@ -81,7 +81,7 @@ def _defaults() -> dict[str, Any]:
 
 def default_values() -> dict[str, Any]:
     """The built-in defaults (the chart's ``values.yaml``), as a fresh copy."""
-    return copy.deepcopy(_defaults())
+    return fresh(_defaults())  # type: ignore[no-any-return]
 
 
 def default_values_text() -> str:
@@ -131,11 +131,9 @@ def _read_file(path: str, stdin_used: list[bool]) -> tuple[str, bytes]:
         with open(path, "rb") as f:
             return path, f.read()
     except FileNotFoundError:
-        raise ValuesError(Problem("", "file not found", path)) from None
-    except IsADirectoryError:
-        raise ValuesError(Problem("", "is a directory, not a values file", path)) from None
+        raise ValuesError(Problem("", f"values file {path!r} not found")) from None
     except OSError as exc:
-        raise ValuesError(Problem("", f"cannot read: {exc.strerror}", path)) from None
+        raise ValuesError(Problem("", f"values file {path!r}: {os_reason(exc)}")) from None
 
 
 def load_values(
@@ -158,8 +156,6 @@ def load_values(
     ← ``set_files``. Every problem found while reading (unreadable files, bad YAML, bad
     ``--set`` syntax) is reported together in one :class:`ValuesError`.
     """
-    from modelservice.values import setparser
-
     problems: list[Problem] = []
     layers: list[Layer] = []
     user: dict[str, Any] = {}
@@ -187,6 +183,34 @@ def load_values(
             continue
         user = merge_user(user, doc)
         layers.append(Layer(name, doc, data.decode("utf-8", "replace")))
+    set_json, sets, set_strings, set_files = (
+        list(set_json),
+        list(sets),
+        list(set_strings),
+        list(set_files),
+    )
+    if set_json or sets or set_strings or set_files:
+        user = _apply_flags(
+            user, layers, problems, set_json, sets, set_strings, set_files, read_file
+        )
+    if problems:
+        raise ValuesError(problems)
+    return from_user(user, layers)
+
+
+def _apply_flags(
+    user: dict[str, Any],
+    layers: list[Layer],
+    problems: list[Problem],
+    set_json: list[str],
+    sets: list[str],
+    set_strings: list[str],
+    set_files: list[str],
+    read_file: Callable[[str], str] | None,
+) -> dict[str, Any]:
+    """Parse the ``--set*`` flags into (a copy of) ``user``, in Helm's order; each flag
+    becomes a layer, and each bad flag a problem."""
+    from modelservice.values import setparser
 
     def reader(path: str) -> str:
         if read_file is not None:
@@ -195,7 +219,7 @@ def load_values(
             with open(path, encoding="utf-8") as f:
                 return f.read()
         except (OSError, UnicodeDecodeError) as exc:
-            raise ValuesError(Problem("", f"--set-file cannot read {path}: {exc}")) from None
+            raise ValuesError(Problem("", f"--set-file: file {path!r}: {os_reason(exc)}")) from None
 
     def no_read(path: str) -> str:
         return ""
@@ -219,7 +243,7 @@ def load_values(
     for flag, exprs, parse, parse_keys in flag_parsers:
         for expr in exprs:
             if not copied:  # parsing edits in place: never touch the caller's or a file's dicts
-                user, copied = copy.deepcopy(user), True
+                user, copied = fresh(user), True
             source = f"{flag} {expr}"
             try:
                 # Helm parses every --set into the already-merged user map, so an index like
@@ -230,8 +254,6 @@ def load_values(
                 problems.extend(exc.problems)
                 continue
             layers.append(Layer(source, single))
-    if problems:
-        raise ValuesError(problems)
-    if copied:  # --set can build what no YAML file can be refused for: deep nesting
+    if copied and not problems:  # --set can build what no YAML file refuses: deep nesting
         check_size(user, "--set flags")
-    return from_user(user, layers)
+    return user

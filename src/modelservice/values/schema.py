@@ -645,11 +645,12 @@ def _describe(value: Any) -> str:
 
 
 def join_path(path: str, key: str | int) -> str:
-    """Extend a key path: ``a`` + ``b`` → ``a.b``; ``a`` + 3 → ``a[3]``."""
+    """Extend a key path: ``a`` + ``b`` → ``a.b``; ``a`` + 3 → ``a[3]``; a key holding
+    ``.`` or ``[`` is quoted (``limits."nvidia.com/gpu"``)."""
     if isinstance(key, int):
         return f"{path}[{key}]"
-    if not re.fullmatch(r"[A-Za-z0-9_\-/]+", key):
-        key = f'"{key}"' if "." in key or "[" in key else key
+    if "." in key or "[" in key:
+        key = f'"{key}"'
     return f"{path}.{key}" if path else key
 
 
@@ -799,12 +800,12 @@ def _compile_node(schema: Schema, compile_node: Callable[[Schema], _Check]) -> _
                     sub(item, (path, key), out)
                 elif closed:
                     hint = suggest(key, allowed) if isinstance(key, str) else None
-                    msg = "unknown key" + (f"; did you mean {hint!r}?" if hint else "")
-                    out.append(
-                        Problem(
-                            _path_text((path, key)), f"{msg} (allowed here: {', '.join(allowed)})"
-                        )
+                    msg = (
+                        f"unknown key; did you mean {hint!r}?"
+                        if hint
+                        else f"unknown key (allowed here: {', '.join(allowed)})"
                     )
+                    out.append(Problem(_path_text((path, key)), msg))
                 elif extra_check is not None:
                     extra_check(item, (path, key), out)
         elif isinstance(value, list):
