@@ -6,8 +6,10 @@ import argparse
 import sys
 
 from modelservice.cli.common import (
+    EXIT_DOES_NOT_FIT,
     EXIT_ERROR,
     EXIT_OK,
+    HelpFormatter,
     add_value_flags,
     dedent,
     load,
@@ -16,16 +18,13 @@ from modelservice.cli.common import (
 )
 from modelservice.errors import Problem
 
-EXIT_DOES_NOT_FIT = 3
 
-
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    fmt = argparse.RawDescriptionHelpFormatter
+def _add_presets(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    fmt = HelpFormatter
 
     p = sub.add_parser(
         "presets",
         formatter_class=fmt,
-        help="list the presets (partial values for common set-ups), or show one",
         description=dedent("""\
             List the presets: partial values documents for common set-ups (the simulator,
             prefill/decode on NVIDIA or AMD GPUs, wide expert parallelism, Intel Gaudi, CPU
@@ -56,10 +55,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.set_defaults(func=cmd_presets)
 
+
+def _add_plan(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    fmt = HelpFormatter
+
     p = sub.add_parser(
         "plan",
         formatter_class=fmt,
-        help="what a release needs (pods, accelerators, CPU, memory) and whether it fits",
         description=dedent("""\
             Print, before anything is applied, what the release asks of the cluster: per
             role (decode, prefill, the EPP) the pods (replicas x group size), accelerators
@@ -100,10 +102,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.set_defaults(func=cmd_plan)
 
+
+def _add_sweep(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    fmt = HelpFormatter
+
     p = sub.add_parser(
         "sweep",
         formatter_class=fmt,
-        help="render every treatment of a benchmark sweep (factorial or listed design)",
         description=dedent("""\
             Build the treatments of a benchmark sweep from base values: the full factorial
             design of the --factor flags, or the treatments listed in a --design file (a
@@ -143,6 +148,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "-o", "--output", choices=["table", "json"], default="table", help="summary format"
     )
     p.set_defaults(func=cmd_sweep)
+
+
+#: The parser builder of each command of this module.
+_BUILDERS = {
+    "presets": _add_presets,
+    "plan": _add_plan,
+    "sweep": _add_sweep,
+}
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], command: str) -> None:
+    """Add the parser of ``command`` (one of this module's) to ``sub``."""
+    _BUILDERS[command](sub)
 
 
 def cmd_presets(args: argparse.Namespace) -> int:

@@ -9,10 +9,13 @@ from typing import TYPE_CHECKING, Any
 from modelservice.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
+    HelpFormatter,
     add_namespace_flag,
+    add_output_flag,
     add_value_flags,
     dedent,
     load,
+    print_structured,
     print_warnings,
 )
 
@@ -20,12 +23,11 @@ if TYPE_CHECKING:
     from modelservice.pipeline import Rendered
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    fmt = argparse.RawDescriptionHelpFormatter
+def _add_template(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    fmt = HelpFormatter
     p = sub.add_parser(
         "template",
         formatter_class=fmt,
-        help="render the release's Kubernetes objects as YAML (like helm template)",
         description=dedent("""\
             Render the Kubernetes objects of a release from values, without a cluster.
 
@@ -62,10 +64,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.set_defaults(func=cmd_template)
 
+
+def _add_validate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    fmt = HelpFormatter
     p = sub.add_parser(
         "validate",
         formatter_class=fmt,
-        help="check values and report every problem",
         description=dedent("""\
             Check values against the schema and the semantic rules, and report every
             problem (with its key path, file and line) and every warning. Exit status 0
@@ -80,34 +84,58 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_value_flags(p)
     p.set_defaults(func=cmd_validate)
 
+
+def _add_values(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    fmt = HelpFormatter
     p = sub.add_parser(
         "values",
         formatter_class=fmt,
-        help="print the built-in default values, with every accepted key described",
         description="Print the built-in defaults (the chart's values.yaml) with comments "
         "on every key this tool accepts, its additions shown commented out; a starting "
         "point for a values file.\n\nexample:\n  modelservice values > my-values.yaml",
     )
     p.set_defaults(func=cmd_values)
 
+
+def _add_schema(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    fmt = HelpFormatter
     p = sub.add_parser(
         "schema",
         formatter_class=fmt,
-        help="print the JSON Schema of the values",
         description="Print the JSON Schema that values are checked against (also shipped "
         "as values.schema.json in the package), e.g. for editor completion."
         "\n\nexample:\n  modelservice schema > values.schema.json",
     )
     p.set_defaults(func=cmd_schema)
 
+
+def _add_version(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    fmt = HelpFormatter
     p = sub.add_parser(
         "version",
-        help="print the version",
         formatter_class=fmt,
         description="Print the tool's version and the chart version whose values it "
-        "implements.\n\nexample:\n  modelservice version",
+        "implements. -o json or yaml prints the fields version, chart, chartVersion, "
+        "appVersion and python.\n\nexamples:\n  modelservice version\n"
+        "  modelservice version -o json",
     )
+    add_output_flag(p)
     p.set_defaults(func=cmd_version)
+
+
+#: The parser builder of each command of this module.
+_BUILDERS = {
+    "template": _add_template,
+    "validate": _add_validate,
+    "values": _add_values,
+    "schema": _add_schema,
+    "version": _add_version,
+}
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], command: str) -> None:
+    """Add the parser of ``command`` (one of this module's) to ``sub``."""
+    _BUILDERS[command](sub)
 
 
 def _render(args: argparse.Namespace) -> Rendered:
@@ -226,11 +254,32 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_version(args: argparse.Namespace) -> int:
-    from modelservice import __version__
-    from modelservice.values.model import CHART_VERSION
+def version_info() -> dict[str, str]:
+    """The version fields ``version -o json|yaml`` prints (stable names)."""
+    import platform
 
-    print(f"modelservice {__version__} (llm-d-modelservice chart {CHART_VERSION} values)")
+    from modelservice import __version__
+    from modelservice.values.model import APP_VERSION, CHART_NAME, CHART_VERSION
+
+    return {
+        "version": __version__,
+        "chart": CHART_NAME,
+        "chartVersion": CHART_VERSION,
+        "appVersion": APP_VERSION,
+        "python": platform.python_version(),
+    }
+
+
+def version_text() -> str:
+    info = version_info()
+    return f"modelservice {info['version']} ({info['chart']} chart {info['chartVersion']} values)"
+
+
+def cmd_version(args: argparse.Namespace) -> int:
+    if args.output == "table":
+        print(version_text())
+    else:
+        print_structured(version_info(), args.output)
     return EXIT_OK
 
 

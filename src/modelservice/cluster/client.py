@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from modelservice.errors import ModelServiceError
+from modelservice.errors import ModelServiceError, os_reason
 
 #: Helm 4 applies with this field manager; sharing it lets a team switch tools without
 #: server-side apply conflicts.
@@ -82,6 +82,11 @@ class Cluster:
         from lightkube.config.client_adapter import httpx  # type: ignore[attr-defined]
         from lightkube.config.kubeconfig import KubeConfig
 
+        where = (
+            f"kubeconfig {os.fspath(kubeconfig)!r}"
+            if kubeconfig
+            else "the kubeconfig ($KUBECONFIG or ~/.kube/config)"
+        )
         try:
             if kubeconfig is not None:
                 config = KubeConfig.from_file(Path(kubeconfig))
@@ -89,14 +94,15 @@ class Cluster:
                 config = KubeConfig.from_env()
             single = config.get(context_name=context)
         except FileNotFoundError:
-            raise ClusterError(f"kubeconfig {kubeconfig} not found") from None
-        except Exception as exc:  # lightkube raises ConfigError and plain errors alike
-            where = (
-                f"kubeconfig {kubeconfig}"
-                if kubeconfig
-                else "the kubeconfig ($KUBECONFIG or ~/.kube/config)"
-            )
-            raise ClusterError(f"cannot use {where}: {exc}") from None
+            raise ClusterError(f"{where} not found") from None
+        except Exception as exc:  # lightkube raises ConfigError, YAML and plain errors alike
+            text = str(exc)
+            if text.startswith("Configuration file") and text.endswith("not found"):
+                raise ClusterError(f"{where} not found") from None
+            if hasattr(exc, "problem_mark"):  # a YAML error: say where, not the parser's state
+                mark = exc.problem_mark
+                text = f"not valid YAML (line {mark.line + 1})" if mark else "not valid YAML"
+            raise ClusterError(f"cannot use {where}: {text}") from None
         if single is None:
             raise ClusterError(f"context {context!r} not found in the kubeconfig")
         self.server = single.cluster.server
@@ -260,8 +266,17 @@ class Cluster:
         what = f"update {obj['kind']}/{obj['metadata']['name']}"
         return _as_dict(self._call(what, self.client.replace, cls(obj), namespace=self._ns(obj)))
 
-    def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> bool:
-        """Delete in the background (dependents are garbage-collected); False if absent."""
+    def delete(
+        self,
+        api_version: str,
+        kind: str,
+        name: str,
+        namespace: str | None = None,
+        *,
+        dry_run: bool = False,
+    ) -> bool:
+        """Delete in the background (dependents are garbage-collected); False if absent.
+        With ``dry_run`` the API server only checks the deletion."""
         from lightkube.types import CascadeType
 
         cls = self.resource_class(api_version, kind)
@@ -274,6 +289,7 @@ class Cluster:
                 name,
                 namespace=ns,
                 cascade=CascadeType.BACKGROUND,
+                dry_run=dry_run,
             )
         except NotFoundError:
             return False
@@ -302,7 +318,7 @@ class Cluster:
 
     def _unreachable(self, exc: BaseException) -> ClusterError:
         return ClusterError(
-            f"cannot reach the Kubernetes API server at {self.server}: {exc}. "
+            f"cannot reach the Kubernetes API server at {self.server}: {os_reason(exc)}. "
             "Is the cluster running, and are --kubeconfig/--kube-context right?"
         )
 

@@ -45,6 +45,22 @@ ProgressFn = Callable[[list[Readiness]], None]
 KEEP_ANNOTATION = "helm.sh/resource-policy"
 DEFAULT_TIMEOUT = 300.0
 
+DryRun = bool | str
+"""``False`` (or ``"none"``): act. ``"client"``: render, validate and read the release's
+records, nothing sent that changes anything. ``"server"`` (or ``True``): also have the
+API server check every write with a dry run."""
+
+
+def dry_run_mode(dry_run: DryRun) -> str | None:
+    """``"client"``, ``"server"`` or None (a real operation)."""
+    if dry_run is False or dry_run is None or dry_run == "none":
+        return None
+    if dry_run is True or dry_run == "server":
+        return "server"
+    if dry_run == "client":
+        return "client"
+    raise ValueError(f"dry_run must be False, True, 'client', 'server' or 'none': {dry_run!r}")
+
 
 class ReleaseError(ClusterError):
     """A lifecycle rule was broken (release missing, already exists, locked, failed)."""
@@ -227,18 +243,23 @@ class Release:
         for obj in objects:
             self.cluster.apply(obj, force=force_conflicts, dry_run=dry_run)
 
-    def _prune(self, old: Iterable[Obj], new: Sequence[Obj]) -> list[Identity]:
-        """Delete what ``old`` had and ``new`` lacks, in reverse install order."""
+    def _prune(
+        self, old: Iterable[Obj], new: Sequence[Obj], *, dry_run: bool = False
+    ) -> list[Identity]:
+        """Delete what ``old`` had and ``new`` lacks, in reverse install order (with
+        ``dry_run``, the API server only checks each deletion)."""
         keep = {identity(o, self.namespace) for o in new}
         gone: list[Identity] = []
         for obj in reversed(list(old)):
             ident = identity(obj, self.namespace)
             if ident in keep or ident in gone:
                 continue
-            if (obj.get("metadata") or {}).get("annotations", {}).get(KEEP_ANNOTATION) == "keep":
+            if _kept(obj):
                 continue
             name = obj["metadata"]["name"]
-            self.cluster.delete(obj["apiVersion"], obj["kind"], name, self._namespace_of(obj))
+            self.cluster.delete(
+                obj["apiVersion"], obj["kind"], name, self._namespace_of(obj), dry_run=dry_run
+            )
             gone.append(ident)
         return gone
 
@@ -300,16 +321,21 @@ class Release:
         values: Values | Mapping[str, Any] | None = None,
         *,
         create_namespace: bool = False,
-        dry_run: bool = False,
+        dry_run: DryRun = False,
         wait: bool = False,
         timeout: float = DEFAULT_TIMEOUT,
         atomic: bool = False,
         force_conflicts: bool = True,
         progress: ProgressFn | None = None,
     ) -> Record:
-        """Install a new release; refuses a name already in use."""
+        """Install a new release; refuses a name already in use. A client dry run
+        renders and validates only, with no request at all."""
         objects, user, manifest = self._render(values)
-        if dry_run:
+        mode = dry_run_mode(dry_run)
+        if mode == "client":
+            what = f"{len(objects)} objects would be created (client dry run, cluster not asked)"
+            return Record(self.name, self.namespace, 1, PENDING_INSTALL, manifest, user, what)
+        if mode == "server":
             return self._dry_run(objects, user, manifest, create_namespace)
         self.cluster.ensure_namespace(self.namespace, create=create_namespace)
         records = self.history()
@@ -343,7 +369,7 @@ class Release:
         *,
         install: bool = False,
         create_namespace: bool = False,
-        dry_run: bool = False,
+        dry_run: DryRun = False,
         wait: bool = False,
         timeout: float = DEFAULT_TIMEOUT,
         atomic: bool = False,
@@ -352,20 +378,32 @@ class Release:
         history_max: int = 10,
         progress: ProgressFn | None = None,
     ) -> Record:
-        """Upgrade to newly rendered values; ``install`` creates a missing release."""
+        """Upgrade to newly rendered values; ``install`` creates a missing release. A dry
+        run returns the revision it would store (see :meth:`changes`), storing nothing."""
         objects, user, manifest = self._render(values)
-        if dry_run:
-            return self._dry_run(objects, user, manifest, create_namespace)
+        mode = dry_run_mode(dry_run)
+        if mode is not None:
+            records = self.history()
+            deployed = next((r for r in reversed(records) if r.status == DEPLOYED), None)
+            if deployed is None and not install:
+                raise self._no_deployed_revision()
+            record = (
+                self._dry_run(objects, user, manifest, create_namespace)
+                if mode == "server"
+                else Record(self.name, self.namespace, 0, PENDING_UPGRADE, manifest, user)
+            )
+            record.version = records[-1].version + 1 if records else 1
+            record.status = PENDING_UPGRADE if deployed else PENDING_INSTALL
+            record.description = f"dry run ({mode}): " + (
+                record.description or "rendered and checked against the release's records"
+            )
+            return record
         self.cluster.ensure_namespace(self.namespace, create=create_namespace or install)
         records = self.history()
         taken = self._check_lock(records[-1] if records else None, force=force, timeout=timeout)
         deployed = next((r for r in reversed(records) if r.status == DEPLOYED), None)
         if deployed is None and not install:
-            raise ReleaseError(
-                f"release {self.name!r} has no deployed revision in namespace "
-                f"{self.namespace!r}; use 'modelservice install' (or upgrade "
-                "--install)"
-            )
+            raise self._no_deployed_revision()
         old = parse_manifest(deployed.manifest) if deployed else []
         if taken is not None:
             old += parse_manifest(taken.manifest)
@@ -388,6 +426,42 @@ class Release:
             progress=progress,
             history_max=history_max,
         )
+
+    def _no_deployed_revision(self) -> ReleaseError:
+        return ReleaseError(
+            f"release {self.name!r} has no deployed revision in namespace "
+            f"{self.namespace!r}; use 'modelservice install' (or upgrade --install)"
+        )
+
+    def changes(self, record: Record) -> list[ObjectDiff]:
+        """What storing ``record`` (a dry run's) would change, object by object, against
+        the deployed revision's manifest: from the release's records, not the live
+        objects (``diff`` compares with those)."""
+        from modelservice.output.yaml import dump
+
+        current = next((r for r in reversed(self.history()) if r.status == DEPLOYED), None)
+        before = (
+            {identity(o, self.namespace): o for o in parse_manifest(current.manifest)}
+            if current
+            else {}
+        )
+        out = []
+        after = parse_manifest(record.manifest)
+        for obj in after:
+            old = before.get(identity(obj, self.namespace))
+            text = dump(obj)
+            action = "create" if old is None else ("unchanged" if dump(old) == text else "update")
+            out.append(
+                ObjectDiff(
+                    obj["kind"], obj["metadata"]["name"], action, dump(old) if old else "", text
+                )
+            )
+        keep = {identity(o, self.namespace) for o in after}
+        for ident, obj in before.items():
+            if ident not in keep:
+                action = "keep" if _kept(obj) else "delete"
+                out.append(ObjectDiff(obj["kind"], obj["metadata"]["name"], action, dump(obj), ""))
+        return out
 
     def _dry_run(
         self, objects: list[Obj], user: dict[str, Any], manifest: str, create_namespace: bool
@@ -523,9 +597,11 @@ class Release:
         force: bool = False,
         history_max: int = 10,
         progress: ProgressFn | None = None,
+        dry_run: DryRun = False,
     ) -> Record:
         """Re-apply an earlier revision's manifest as a new revision (default: the one
-        before the current)."""
+        before the current). A dry run returns the revision it would store, storing
+        nothing (see :meth:`changes`)."""
         records = self.history()
         if not records:
             raise ReleaseError(f"release {self.name!r} not found in namespace {self.namespace!r}")
@@ -544,6 +620,20 @@ class Release:
             )
         objects = parse_manifest(target.manifest)
         old = parse_manifest(current.manifest) if current else []
+        mode = dry_run_mode(dry_run)
+        if mode is not None:
+            if mode == "server":
+                self._apply_all(objects, force_conflicts=True, dry_run=True)
+                self._prune(old, objects, dry_run=True)
+            return Record(
+                self.name,
+                self.namespace,
+                records[-1].version + 1,
+                PENDING_ROLLBACK,
+                target.manifest,
+                target.config,
+                description=f"dry run ({mode}): Rollback to {target.version}",
+            )
         return self._deploy(
             objects,
             target.config,
@@ -562,15 +652,27 @@ class Release:
         )
 
     def uninstall(
-        self, *, wait: bool = False, timeout: float = DEFAULT_TIMEOUT, keep_history: bool = False
+        self,
+        *,
+        wait: bool = False,
+        timeout: float = DEFAULT_TIMEOUT,
+        keep_history: bool = False,
+        dry_run: DryRun = False,
     ) -> list[Identity]:
-        """Delete the release's objects in reverse install order, then its records."""
+        """Delete the release's objects in reverse install order, then its records. A
+        dry run returns what would be deleted, and deletes nothing."""
         records = self.history()
         if not records:
             raise ReleaseError(f"release {self.name!r} not found in namespace {self.namespace!r}")
         latest = records[-1]
         current = next((r for r in reversed(records) if r.status == DEPLOYED), latest)
         objects = parse_manifest(current.manifest)
+        mode = dry_run_mode(dry_run)
+        if mode == "client":
+            kept = [o for o in objects if not _kept(o)]
+            return list(dict.fromkeys(identity(o, self.namespace) for o in reversed(kept)))
+        if mode == "server":
+            return self._prune(objects, [], dry_run=True)
         latest.status = UNINSTALLING
         self._write(latest)
         gone = self._prune(objects, [])
@@ -655,6 +757,11 @@ _SERVER_ANNOTATIONS = (
     "deployment.kubernetes.io/revision",
     "kubectl.kubernetes.io/last-applied-configuration",
 )
+
+
+def _kept(obj: Obj) -> bool:
+    """Annotated ``helm.sh/resource-policy: keep``: never deleted by prune or uninstall."""
+    return bool((obj.get("metadata") or {}).get("annotations", {}).get(KEEP_ANNOTATION) == "keep")
 
 
 def _comparable(obj: Obj | None) -> Obj:
