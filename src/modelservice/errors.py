@@ -82,7 +82,7 @@ def os_reason(exc: BaseException) -> str:
     if isinstance(exc, FileNotFoundError):
         return "not found"
     if isinstance(exc, IsADirectoryError):
-        return "is a directory, not a file"
+        return "is a directory"
     if isinstance(exc, UnicodeDecodeError):
         return "not UTF-8 text"
     reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)

@@ -70,8 +70,8 @@ def test_a_refused_container_name_does_not_also_make_a_duplicate() -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["template", "x", "-f", "{d}/missing.yaml"], "values file '{d}/missing.yaml' not found"),
-        (["template", "x", "-f", "{d}"], "values file '{d}': is a directory, not a file"),
+        (["template", "x", "-f", "{d}/missing.yaml"], "values file not found ({d}/missing.yaml)"),
+        (["template", "x", "-f", "{d}"], "values file is a directory ({d})"),
         (
             ["template", "x", "--set-file", "routing.modelName={d}/missing"],
             "file '{d}/missing': not found",

@@ -130,10 +130,8 @@ def _read_file(path: str, stdin_used: list[bool]) -> tuple[str, bytes]:
     try:
         with open(path, "rb") as f:
             return path, f.read()
-    except FileNotFoundError:
-        raise ValuesError(Problem("", f"values file {path!r} not found")) from None
-    except OSError as exc:
-        raise ValuesError(Problem("", f"values file {path!r}: {os_reason(exc)}")) from None
+    except OSError as exc:  # the file is the problem's source: "values file not found (x)"
+        raise ValuesError(Problem("", f"values file {os_reason(exc)}", path)) from None
 
 
 def load_values(
