@@ -745,14 +745,21 @@ def _compile_node(schema: Schema, compile_node: Callable[[Schema], _Check]) -> _
     pattern_check = _PATTERN_CHECKS.get(schema.get("pattern", ""))
     pattern = re.compile(schema["pattern"]) if "pattern" in schema and not pattern_check else None
     minimum, maximum = schema.get("minimum"), schema.get("maximum")
-    props = {k: compile_node(v) for k, v in schema.get("properties", {}).items()}
-    descs = {k: _resolve_desc(v) for k, v in schema.get("properties", {}).items()}
+    properties: dict[str, Schema] = schema.get("properties", {})
+    # Sub-schemas are compiled when a value first reaches them: a run checks one values
+    # document, which touches a fraction of the schema.
+    props: dict[str, _Check] = {}
+    for name, sub in properties.items():
+        props[name] = _deferred(props, name, sub, compile_node)
     required = tuple(schema.get("required", ()))
     extra = schema.get("additionalProperties", True)
-    extra_check = compile_node(extra) if isinstance(extra, dict) else None
+    later: dict[str, _Check] = {}
+    if isinstance(extra, dict):
+        later["extra"] = _deferred(later, "extra", extra, compile_node)
+    if "items" in schema:
+        later["items"] = _deferred(later, "items", schema["items"], compile_node)
     closed = extra is False
     allowed = sorted(props)
-    items = compile_node(schema["items"]) if "items" in schema else None
     min_items = schema.get("minItems", 0)
 
     def check(value: Any, path: _Path, out: list[Problem]) -> None:
@@ -787,7 +794,7 @@ def _compile_node(schema: Schema, compile_node: Callable[[Schema], _Check]) -> _
         elif isinstance(value, dict):
             for req in required:
                 if req not in value:
-                    desc = descs.get(req, "")
+                    desc = _resolve_desc(properties[req]) if req in properties else ""
                     out.append(
                         Problem(
                             join_path(_path_text(path), req),
@@ -806,14 +813,14 @@ def _compile_node(schema: Schema, compile_node: Callable[[Schema], _Check]) -> _
                         else f"unknown key (allowed here: {', '.join(allowed)})"
                     )
                     out.append(Problem(_path_text((path, key)), msg))
-                elif extra_check is not None:
-                    extra_check(item, (path, key), out)
+                elif "extra" in later:
+                    later["extra"](item, (path, key), out)
         elif isinstance(value, list):
             if len(value) < min_items:
                 out.append(Problem(_path_text(path), f"must have at least {min_items} item(s)"))
-            if items is not None:
+            if "items" in later:
                 for i, item in enumerate(value):
-                    items(item, (path, i), out)
+                    later["items"](item, (path, i), out)
         elif not isinstance(value, bool) and isinstance(value, int | float):
             if minimum is not None and value < minimum:
                 out.append(Problem(_path_text(path), f"must be at least {minimum}, got {value}"))
@@ -821,6 +828,19 @@ def _compile_node(schema: Schema, compile_node: Callable[[Schema], _Check]) -> _
                 out.append(Problem(_path_text(path), f"must be at most {maximum}, got {value}"))
 
     return check
+
+
+def _deferred(
+    table: dict[str, _Check], key: str, schema: Schema, compile_node: Callable[[Schema], _Check]
+) -> _Check:
+    """A checker that compiles ``schema`` on its first call and puts the compiled checker
+    in its place in ``table``, so that later calls go straight to it."""
+
+    def first(value: Any, path: _Path, out: list[Problem]) -> None:
+        check = table[key] = compile_node(schema)
+        check(value, path, out)
+
+    return first
 
 
 def _resolve_desc(schema: Schema) -> str:
