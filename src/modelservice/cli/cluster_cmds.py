@@ -122,7 +122,8 @@ def _add_install(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
         examples:
           modelservice install sim -n llm-d -f examples/simulator.yaml --create-namespace --wait
-          modelservice install llama -f values.yaml --dry-run=server
+          modelservice install llama -f values.yaml --dry-run          # render and check only
+          modelservice install llama -f values.yaml --dry-run=server   # the API server checks too
         """),
     )
     p.add_argument("release", metavar="RELEASE")
@@ -146,6 +147,7 @@ def _add_upgrade(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         examples:
           modelservice upgrade sim -n llm-d -f examples/simulator.yaml --set decode.replicas=3
           modelservice upgrade sim -n llm-d -f values.yaml --install --atomic --timeout 10m
+          modelservice upgrade sim -n llm-d -f values.yaml --dry-run   # what would change
         """),
     )
     p.add_argument("release", metavar="RELEASE")
