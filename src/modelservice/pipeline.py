@@ -7,13 +7,16 @@ this module, so that there is one way to turn values into a release's objects.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from modelservice.errors import Problem, ValuesError
 from modelservice.values.checks import Validated, validate
 from modelservice.values.layering import Values, from_user
 from modelservice.values.model import ModelService
 from modelservice.values.yamlfile import check_size
+
+if TYPE_CHECKING:
+    from modelservice.charts.versions import ChartVersion
 
 __all__ = ["Rendered", "as_values", "render", "render_release", "validate_values"]
 
@@ -23,22 +26,41 @@ class Rendered(NamedTuple):
 
     objects: list[dict[str, Any]]
     warnings: tuple[Problem, ...]
-    model: ModelService
-    sources: list[str]
-    """Beside each object, the chart template file that renders it
-    (``templates/epp-service.yaml``), as Helm's ``# Source:`` comments name them."""
+    model: ModelService | None
+    """The typed model (default mode); None for an upstream chart version, which renders
+    from the values as its templates do."""
+    chart: ChartVersion | None = None
+    """The upstream chart release rendered (``--chart-version``), or None."""
+    sources: tuple[str, ...] = ()
+    """Beside each object, the chart template file that renders it (``epp-service.yaml``):
+    Helm's ``# Source:`` comments, ``--show-only`` and ``--output-dir`` name objects by it."""
 
 
-def as_values(values: Values | Mapping[str, Any] | None) -> Values:
+def as_values(
+    values: Values | Mapping[str, Any] | None, chart: ChartVersion | None = None
+) -> Values:
+    """Values from the loader or a plain mapping, laid over ``chart``'s defaults."""
     if values is None:
-        return from_user({})
+        return from_user({}, chart=chart)
     if isinstance(values, Values):
-        return values
+        return values.for_chart(chart)
     if not isinstance(values, Mapping):
         raise ValuesError(Problem("", f"values must be a mapping, got {type(values).__name__}"))
     user = dict(values)
     check_size(user, "<api values>")  # bounded depth and size, as for values files
-    return from_user(user)
+    return from_user(user, chart=chart)
+
+
+def resolve_chart(
+    values: Values | Mapping[str, Any] | None, chart_version: str | None
+) -> ChartVersion | None:
+    """The upstream release to render: the one asked for, else the one the values were
+    loaded for, else None (the default mode)."""
+    if chart_version is not None:
+        from modelservice.charts.versions import resolve
+
+        return resolve(chart_version)
+    return values.chart if isinstance(values, Values) else None
 
 
 def validate_values(
@@ -53,15 +75,47 @@ def validate_values(
 
 
 def render_release(
-    values: Values | Mapping[str, Any] | None = None, *, release: str, namespace: str = "default"
+    values: Values | Mapping[str, Any] | None = None,
+    *,
+    release: str,
+    namespace: str = "default",
+    chart_version: str | None = None,
+    skip_schema_validation: bool = False,
 ) -> Rendered:
-    """Validate and render; the objects plus the warnings a CLI would print."""
+    """Validate and render; the objects plus the warnings a CLI would print.
+
+    ``chart_version`` (``0.4.9``, ``0.4``, ``latest``) renders exactly as that upstream chart
+    release does; ``skip_schema_validation`` then skips its schema's checks, as Helm's flag.
+    """
     from modelservice.renderer.manifest import render_sources
 
+    chart = resolve_chart(values, chart_version)
+    if chart is not None:
+        return _render_upstream(
+            as_values(values, chart), release, namespace, skip_schema_validation
+        )
     checked = validate(as_values(values), release, namespace)
     objects, sources = render_sources(checked.model)
     _check_extra_objects(objects, len(checked.model.extra_objects), namespace)
-    return Rendered(objects, checked.warnings, checked.model, sources)
+    return Rendered(objects, checked.warnings, checked.model, None, tuple(sources))
+
+
+def _render_upstream(values: Values, release: str, namespace: str, skip_schema: bool) -> Rendered:
+    from modelservice.renderer.upstream import render as render_upstream
+    from modelservice.values.checks import check_release_name
+
+    assert values.chart is not None
+    problems = check_release_name(release)
+    if problems:
+        raise ValuesError(problems)
+    pairs = render_upstream(values.merged, release=release, namespace=namespace, chart=values.chart)
+    return Rendered(
+        objects=[obj for _, obj in pairs],
+        warnings=(),
+        model=None,
+        chart=values.chart,
+        sources=tuple(source for source, _ in pairs),
+    )
 
 
 def _check_extra_objects(objects: list[dict[str, Any]], n_extra: int, namespace: str) -> None:
@@ -96,15 +150,22 @@ def _check_extra_objects(objects: list[dict[str, Any]], n_extra: int, namespace:
 
 
 def render(
-    values: Values | Mapping[str, Any] | None = None, *, release: str, namespace: str = "default"
+    values: Values | Mapping[str, Any] | None = None,
+    *,
+    release: str,
+    namespace: str = "default",
+    chart_version: str | None = None,
 ) -> list[dict[str, Any]]:
     """The Kubernetes objects of one release, in install order, as plain dicts.
 
     ``values`` is what :func:`load_values` returns, or a mapping of user values (laid over
-    the built-in defaults like a values file). Pure: no I/O, no cluster.
+    the built-in defaults like a values file). ``chart_version`` renders as that upstream
+    chart release does. Pure: no I/O, no cluster.
 
     >>> objs = render({"routing": {"modelName": "m"}}, release="demo")
     >>> [o["kind"] for o in objs][:2]
     ['ServiceAccount', 'ServiceAccount']
     """
-    return render_release(values, release=release, namespace=namespace).objects
+    return render_release(
+        values, release=release, namespace=namespace, chart_version=chart_version
+    ).objects

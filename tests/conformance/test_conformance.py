@@ -1,4 +1,8 @@
-"""Every shared conformance case, rendered through the CLI and compared semantically."""
+"""Every shared conformance case, rendered through the CLI and compared semantically.
+
+``cases/`` is the seed's system (the default mode); ``versions/`` holds the real ``helm
+template`` output of each later upstream chart release (``--chart-version``).
+"""
 
 from __future__ import annotations
 
@@ -12,17 +16,19 @@ import yaml
 
 from tests.conformance.compare import compare
 
-CASES_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "conformance" / "cases"
+CONFORMANCE_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "conformance"
+CASES_DIR = CONFORMANCE_DIR / "cases"
+VERSIONS_DIR = CONFORMANCE_DIR / "versions"
 
 #: Cases of the "Beyond the seed" issues whose keys are not implemented yet.
 PENDING: dict[str, str] = {}
 
 
-def _cases() -> list[Any]:
-    if not CASES_DIR.is_dir():
-        pytest.fail(f"conformance cases not found at {CASES_DIR}")
+def _cases(root: Path = CASES_DIR) -> list[Any]:
+    if not root.is_dir():
+        pytest.fail(f"conformance cases not found at {root}")
     params = []
-    for d in sorted(p for p in CASES_DIR.iterdir() if p.is_dir()):
+    for d in sorted(p for p in root.iterdir() if p.is_dir()):
         marks = []
         if d.name in PENDING:
             marks.append(pytest.mark.xfail(reason=PENDING[d.name], strict=True))
@@ -45,12 +51,25 @@ def run_case(case_dir: Path) -> tuple[subprocess.CompletedProcess[str], dict[str
         cmd += ["-f", str(case_dir / f)]
     for s in case.get("set", []):
         cmd += ["--set", s]
+    if "chartVersion" in case:
+        cmd += ["--chart-version", str(case["chartVersion"])]
+    if case.get("skipSchemaValidation"):
+        cmd.append("--skip-schema-validation")
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
     return proc, case
 
 
 @pytest.mark.parametrize("case_dir", _cases())
 def test_case(case_dir: Path) -> None:
+    check_case(case_dir)
+
+
+@pytest.mark.parametrize("case_dir", _cases(VERSIONS_DIR))
+def test_chart_version_case(case_dir: Path) -> None:
+    check_case(case_dir)
+
+
+def check_case(case_dir: Path) -> None:
     proc, case = run_case(case_dir)
     assert "Traceback" not in proc.stderr, proc.stderr
     if "error" in case:

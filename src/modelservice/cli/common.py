@@ -153,6 +153,26 @@ def print_structured(data: object, output: str) -> None:
         sys.stdout.write(dump(data))
 
 
+def add_chart_flags(p: argparse.ArgumentParser, *, skip_schema: bool = True) -> None:
+    """``--chart-version`` (and Helm's ``--skip-schema-validation``) for commands that render."""
+    g = p.add_argument_group("upstream chart version")
+    g.add_argument(
+        "--chart-version",
+        metavar="VERSION",
+        help="render exactly as the upstream llm-d-modelservice chart release VERSION does "
+        "(0.0.9 to 0.4.12; 0.4 for the newest 0.4.x; latest), with that release's defaults "
+        "and accepted keys; without it, the seed's chart 0.0.9 with this tool's fixes and "
+        "additions",
+    )
+    if skip_schema:
+        g.add_argument(
+            "--skip-schema-validation",
+            action="store_true",
+            help="with --chart-version: skip that release's schema checks, as helm's flag "
+            "does (the rendering stays exact)",
+        )
+
+
 def add_namespace_flag(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "-n", "--namespace", default=None, help="namespace of the release (default: 'default')"
@@ -170,6 +190,7 @@ def load(args: argparse.Namespace) -> Values:
         set_files=args.set_file,
         presets=getattr(args, "preset", None) or (),
         preset_dirs=preset_dirs(args),
+        chart_version=getattr(args, "chart_version", None),
     )
 
 

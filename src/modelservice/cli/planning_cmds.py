@@ -10,6 +10,7 @@ from modelservice.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
     HelpFormatter,
+    add_chart_flags,
     add_value_flags,
     dedent,
     load,
@@ -85,6 +86,7 @@ def _add_plan(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("release", metavar="RELEASE", help="release name")
     p.add_argument("-n", "--namespace", default=None, help="namespace (default: 'default')")
     add_value_flags(p)
+    add_chart_flags(p)
     g = p.add_argument_group("cluster")
     g.add_argument(
         "--cluster",
@@ -134,6 +136,7 @@ def _add_sweep(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("name", metavar="NAME", help="sweep name: prefix of the release names")
     p.add_argument("-n", "--namespace", default=None, help="namespace (default: 'default')")
     add_value_flags(p)
+    add_chart_flags(p)
     g = p.add_argument_group("design")
     g.add_argument(
         "--factor",

@@ -10,6 +10,7 @@ from modelservice.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
     HelpFormatter,
+    add_chart_flags,
     add_namespace_flag,
     add_output_flag,
     add_value_flags,
@@ -20,6 +21,8 @@ from modelservice.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from modelservice.pipeline import Rendered
 
 
@@ -47,6 +50,7 @@ def _add_template(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("release", metavar="RELEASE", help="release name (prefix of object names)")
     add_namespace_flag(p)
     add_value_flags(p)
+    add_chart_flags(p)
     p.add_argument(
         "--output-dir",
         metavar="DIR",
@@ -82,6 +86,7 @@ def _add_validate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("release", metavar="RELEASE", help="release name")
     add_namespace_flag(p)
     add_value_flags(p)
+    add_chart_flags(p)
     p.set_defaults(func=cmd_validate)
 
 
@@ -92,8 +97,11 @@ def _add_values(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         formatter_class=fmt,
         description="Print the built-in defaults (the chart's values.yaml) with comments "
         "on every key this tool accepts, its additions shown commented out; a starting "
-        "point for a values file.\n\nexample:\n  modelservice values > my-values.yaml",
+        "point for a values file. With --chart-version, that upstream release's defaults."
+        "\n\nexamples:\n  modelservice values > my-values.yaml"
+        "\n  modelservice values --chart-version 0.4.9",
     )
+    add_chart_flags(p, skip_schema=False)
     p.set_defaults(func=cmd_values)
 
 
@@ -141,13 +149,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], command: 
 def _render(args: argparse.Namespace) -> Rendered:
     from modelservice.pipeline import render_release
 
-    result = render_release(load(args), release=args.release, namespace=args.namespace or "default")
+    result = render_release(
+        load(args),
+        release=args.release,
+        namespace=args.namespace or "default",
+        skip_schema_validation=getattr(args, "skip_schema_validation", False),
+    )
     print_warnings(result.warnings)
     return result
 
 
 def _select(
-    objects: list[dict[str, Any]], sources: list[str], wanted: list[str]
+    objects: list[dict[str, Any]], sources: Sequence[str], wanted: list[str]
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """The objects ``--show-only`` asks for, by chart template (``templates/X.yaml``, as
     Helm takes it) or by ``KIND[/NAME]``; every request must match one."""
@@ -157,7 +170,7 @@ def _select(
 
     def matches(want: str, obj: dict[str, Any], source: str) -> bool:
         if want.endswith((".yaml", ".yml", ".tpl")):
-            return want in (source, source_path(source))
+            return want in (f"templates/{source}", source_path(source))
         kind, _, name = want.partition("/")
         return kind.lower() == str(obj["kind"]).lower() and (
             not name or name == obj["metadata"]["name"]
@@ -167,7 +180,7 @@ def _select(
     chosen = [(o, s) for o, s in pairs if any(matches(w, o, s) for w in wanted)]
     missing = [w for w in wanted if not any(matches(w, o, s) for o, s in pairs)]
     if missing:
-        templates = list(dict.fromkeys(sources))
+        templates = [f"templates/{s}" for s in dict.fromkeys(sources)]
         named = [f"{o['kind']}/{o['metadata']['name']}" for o in objects]
         problems = []
         for m in missing:
@@ -194,7 +207,7 @@ def cmd_template(args: argparse.Namespace) -> int:
     from modelservice.output.yaml import dump_all
 
     result = _render(args)
-    objects, sources = result.objects, result.sources
+    objects, sources = result.objects, list(result.sources)
     if args.show_only:
         objects, sources = _select(objects, sources, args.show_only)
     if args.output_dir:
@@ -204,7 +217,7 @@ def cmd_template(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _write_dir(out: str, objects: list[dict[str, Any]], sources: list[str]) -> None:
+def _write_dir(out: str, objects: list[dict[str, Any]], sources: Sequence[str]) -> None:
     """Helm's layout: ``DIR/llm-d-modelservice/templates/<file>``, one file per chart
     template holding its objects. Every file is rendered before any is written, and each
     is written atomically."""
@@ -241,6 +254,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_values(args: argparse.Namespace) -> int:
+    if args.chart_version:
+        from modelservice.charts.defaults import defaults
+        from modelservice.charts.versions import resolve
+        from modelservice.output.yaml import dump
+
+        chart = resolve(args.chart_version)
+        sys.stdout.write(
+            f"# Defaults of the upstream llm-d-modelservice chart {chart.version} "
+            f"(chart version {chart.chart_version}, app version {chart.app_version}),\n"
+            f"# as `modelservice template --chart-version {chart.version}` lays values over "
+            "them.\n"
+        )
+        sys.stdout.write(dump(defaults(chart)))
+        return EXIT_OK
     from modelservice.values.layering import default_values_text
 
     sys.stdout.write(default_values_text())

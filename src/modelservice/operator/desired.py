@@ -109,7 +109,9 @@ def desired_children(
         return Desired(error=err)
     scoped = set(cluster_scoped)
     problems = []
-    extra_start = len(rendered.objects) - len(rendered.model.extra_objects)
+    model = rendered.model
+    assert model is not None, "the operator renders in the default mode"
+    extra_start = len(rendered.objects) - len(model.extra_objects)
     for i, obj in enumerate(rendered.objects):
         ns = (obj.get("metadata") or {}).get("namespace")
         where = f"extraObjects[{i - extra_start}]" if i >= extra_start else ""
@@ -134,7 +136,7 @@ def desired_children(
     return Desired(
         objects=[adopt(o, parent) for o in rendered.objects],
         warnings=rendered.warnings,
-        model_name=rendered.model.routing.model_name or "",
+        model_name=model.routing.model_name or "",
     )
 
 

@@ -182,9 +182,9 @@ def _sequence(items: list[Any], indent: str, out: list[str]) -> None:
 
 
 def source_path(template: str) -> str:
-    """``templates/epp-service.yaml`` → ``llm-d-modelservice/templates/epp-service.yaml``,
-    the path Helm's ``# Source:`` comments and ``--output-dir`` use."""
-    return f"{CHART_NAME}/{template}"
+    """``epp-service.yaml`` → ``llm-d-modelservice/templates/epp-service.yaml``, the path
+    Helm's ``# Source:`` comments and ``--output-dir`` use."""
+    return f"{CHART_NAME}/templates/{template}"
 
 
 def dump_all(objects: Iterable[dict[str, Any]], sources: Sequence[str]) -> str:

@@ -228,17 +228,20 @@ def plan_rendered(rendered: Rendered, *, release: str, namespace: str) -> Plan:
     Raises :class:`QuantityError` with the key path of a bad quantity: the values'
     quantities are validated before rendering, so only ``extraObjects`` can hold one.
     """
-    first_extra = len(rendered.objects) - len(rendered.model.extra_objects)
     roles = []
+    extra = 0  # the index among extraObjects, which the chart renders one by one, in order
     for i, obj in enumerate(rendered.objects):
+        source = rendered.sources[i] if i < len(rendered.sources) else ""
         try:
             role = _workload_plan(obj)
         except QuantityError as exc:
-            where = f"extraObjects[{i - first_extra}]" if i >= first_extra else obj["kind"]
+            where = f"extraObjects[{extra}]" if source == "extra-objects.yaml" else obj["kind"]
             raise exc.at(where) from None
+        extra += source == "extra-objects.yaml"
         if role is not None:
             roles.append(role)
-    chosen = {r.name: r.accelerator_resource for r in rendered.model.roles}
+    model = rendered.model
+    chosen = {r.name: r.accelerator_resource for r in model.roles} if model is not None else {}
     roles = [r._replace(accelerator=chosen.get(r.role)) for r in roles]
     roles.sort(key=lambda r: _ROLE_ORDER.get(r.role, 3))
     return Plan(release, namespace, tuple(roles), tuple(str(w) for w in rendered.warnings))

@@ -60,7 +60,7 @@ class Treatment(NamedTuple):
     accelerators: dict[str, int]
     """Accelerators needed in total, per resource name."""
     pods: int
-    sources: list[str]
+    sources: tuple[str, ...]
     """The chart template of each object (see :attr:`modelservice.Rendered.sources`)."""
 
     def as_dict(self) -> dict[str, Any]:
@@ -299,7 +299,7 @@ def sweep(
                 source = f"treatment {index}: {key}={json.dumps(value)}"
                 user = _apply(user, key, value, source)
                 layers.append(Layer(source, _apply({}, key, value, source)))
-            values = from_user(user, layers)
+            values = from_user(user, layers, chart=base_values.chart)
             rendered = render_release(values, release=rel, namespace=namespace)
         except ModelServiceError as exc:
             found = exc.problems if isinstance(exc, ValuesError) else [Problem("", str(exc))]

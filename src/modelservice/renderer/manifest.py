@@ -19,7 +19,7 @@ _EPP_TEMPLATES = {
 
 def render_sources(ms: ModelService) -> tuple[list[Obj], list[str]]:
     """All objects of the release, in install order, and beside each the chart template
-    file (``templates/epp-service.yaml``) that renders it: 0.0.9's names, and for this
+    file (``epp-service.yaml``) that renders it: 0.0.9's names, and for this
     tool's additions the names later chart versions gave them (``inferencemodel.yaml``,
     ``decode-podmonitor.yaml``, ``extra-objects.yaml``). ``template --show-only`` and
     ``--output-dir`` and the ``# Source:`` comments use them, as Helm does.
@@ -52,7 +52,7 @@ def render_sources(ms: ModelService) -> tuple[list[Obj], list[str]]:
     pairs += [("inferencemodel.yaml", o) for o in routing.inference_model(ms)]
     pairs += [(f"{role}-podmonitor.yaml", o) for role, o in workloads.pod_monitors(ms)]
     pairs += [("extra-objects.yaml", o) for o in fresh(ms.extra_objects)]
-    return [o for _, o in pairs], [f"templates/{s}" for s, _ in pairs]
+    return [o for _, o in pairs], [s for s, _ in pairs]
 
 
 def render_model(ms: ModelService) -> list[Obj]:

@@ -701,7 +701,7 @@ def validate(values: Values, release: str, namespace: str = "default") -> Valida
         if pruned is None:
             raise ValuesError(_located(problems + schema_problems, values))
         merged = pruned
-        values = Values(merged=pruned, user=values.user, layers=values.layers)
+        values = values._replace(merged=pruned)
     problems += schema_problems
     report = Report(frozenset(p.path for p in schema_problems))
     art = merged.get("modelArtifacts") or {}

@@ -11,11 +11,14 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from modelservice.errors import Problem, ValuesError, os_reason
 from modelservice.plain import fresh
 from modelservice.values.yamlfile import check_size, load_yaml
+
+if TYPE_CHECKING:
+    from modelservice.charts.versions import ChartVersion
 
 #: The chart's values.yaml, shipped in the package (read directly: importlib.resources and
 #: pathlib would add milliseconds to every CLI start).
@@ -63,6 +66,31 @@ def coalesce(defaults: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def coalesce_helm(defaults: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
+    """Helm's own coalescing, exactly, for rendering an upstream chart version.
+
+    It differs from :func:`coalesce` where templates can tell: a default that is null stays
+    (as a key with no value, which ``hasKey`` sees), and a user null for a key the defaults
+    lack stays too; a user null deletes only a default. A map never replaces a scalar or the
+    reverse: Helm keeps the user's value and warns.
+    """
+    out: dict[str, Any] = fresh(user)
+    _coalesce_into(out, defaults)
+    return out
+
+
+def _coalesce_into(dst: dict[str, Any], src: dict[str, Any]) -> None:
+    for key, sval in src.items():
+        if key in dst:
+            dval = dst[key]
+            if dval is None:
+                del dst[key]
+            elif isinstance(dval, dict) and isinstance(sval, dict):
+                _coalesce_into(dval, sval)
+        else:
+            dst[key] = fresh(sval)
+
+
 def strip_nulls(value: Any) -> Any:
     """Drop ``None`` values from mappings, at any depth (list items are kept as they are)."""
     if isinstance(value, dict):
@@ -106,6 +134,15 @@ class Values(NamedTuple):
     merged: dict[str, Any]
     user: dict[str, Any]
     layers: tuple[Layer, ...] = ()
+    chart: ChartVersion | None = None
+    """The upstream chart release whose defaults ``merged`` holds (``--chart-version``);
+    None for the default mode (the seed's chart with this tool's fixes and additions)."""
+
+    def for_chart(self, chart: ChartVersion | None) -> Values:
+        """The same user values laid over another release's defaults."""
+        if chart == self.chart:
+            return self
+        return from_user(self.user, self.layers, chart=chart)
 
     def locate(self, path: str) -> tuple[str | None, int | None]:
         """Which user source last set ``path`` (and the line, for files); error path only."""
@@ -114,11 +151,18 @@ class Values(NamedTuple):
         return locate(self.layers, path)
 
 
-def from_user(user: dict[str, Any], layers: Sequence[Layer] = ()) -> Values:
-    """Coalesce already-merged user values onto the defaults."""
+def from_user(
+    user: dict[str, Any], layers: Sequence[Layer] = (), *, chart: ChartVersion | None = None
+) -> Values:
+    """Coalesce already-merged user values onto the defaults (of ``chart``, when given)."""
     if not isinstance(user, dict):
         raise ValuesError(Problem("", f"values must be a mapping, got {type(user).__name__}"))
-    return Values(merged=coalesce(_defaults(), user), user=user, layers=tuple(layers))
+    if chart is None:
+        return Values(merged=coalesce(_defaults(), user), user=user, layers=tuple(layers))
+    from modelservice.charts.defaults import defaults
+
+    merged = coalesce_helm(defaults(chart), user)
+    return Values(merged=merged, user=user, layers=tuple(layers), chart=chart)
 
 
 def _read_file(path: str, stdin_used: list[bool]) -> tuple[str, bytes]:
@@ -145,6 +189,7 @@ def load_values(
     read_file: Callable[[str], str] | None = None,
     presets: Iterable[str] = (),
     preset_dirs: Iterable[str | os.PathLike[str]] = (),
+    chart_version: str | None = None,
 ) -> Values:
     """Layer values exactly as Helm does and return them, not yet validated.
 
@@ -153,8 +198,19 @@ def load_values(
     file in order (``"-"`` is standard input) ← ``set_json`` ← ``sets`` ← ``set_strings``
     ← ``set_files``. Every problem found while reading (unreadable files, bad YAML, bad
     ``--set`` syntax) is reported together in one :class:`ValuesError`.
+
+    ``chart_version`` (``0.4.9``, ``0.4``, ``latest``) lays the values over that upstream
+    release's defaults instead of the built-in ones.
     """
     problems: list[Problem] = []
+    chart = None
+    if chart_version is not None:
+        from modelservice.charts.versions import resolve as resolve_chart
+
+        try:
+            chart = resolve_chart(chart_version)
+        except ValuesError as exc:
+            problems.extend(exc.problems)
     layers: list[Layer] = []
     user: dict[str, Any] = {}
     presets = list(presets)
@@ -193,7 +249,7 @@ def load_values(
         )
     if problems:
         raise ValuesError(problems)
-    return from_user(user, layers)
+    return from_user(user, layers, chart=chart)
 
 
 def _apply_flags(

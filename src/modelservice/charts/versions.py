@@ -1,0 +1,118 @@
+"""The catalogue of upstream chart releases, and how a user names one.
+
+Users write ``0.4.9``, ``v0.4.9``, ``0.4`` (the newest 0.4.x) or ``latest``. A version the
+catalogue does not hold is refused with the nearest ones, never guessed.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from modelservice.errors import Problem, ValuesError
+
+CHART_NAME = "llm-d-modelservice"
+
+
+class ChartVersion(NamedTuple):
+    """One upstream release of the chart."""
+
+    version: str
+    """The release as users name it, without a ``v``: ``0.4.9``."""
+    chart_version: str
+    """``Chart.yaml``'s ``version`` exactly (``v0.2.1`` from 0.2.1 on): it is what Helm
+    records in a release and puts in the ``helm.sh/chart`` label."""
+    app_version: str
+    """``Chart.yaml``'s ``appVersion``: the ``app.kubernetes.io/version`` label."""
+
+    @property
+    def key(self) -> tuple[int, ...]:
+        return parse(self.version)
+
+    @property
+    def label(self) -> str:
+        """The ``helm.sh/chart`` label value."""
+        return f"{CHART_NAME}-{self.chart_version}".replace("+", "_")[:63].rstrip("-")
+
+
+def _releases() -> tuple[ChartVersion, ...]:
+    out = []
+    for minor, patches, app in (
+        ("0.0", range(9, 20), "0.0.1"),
+        ("0.0", (20,), "v0.2.0"),
+        ("0.2", (0,), "v0.2.0"),
+        ("0.2", (1, *range(3, 17)), "v0.2.0"),
+        ("0.3", range(0, 8), "v0.2.0"),
+        ("0.3", range(8, 19), "v0.3.0"),
+        ("0.4", range(0, 5), "v0.3.0"),
+        ("0.4", range(5, 13), "v0.4.0"),
+    ):
+        for patch in patches:
+            version = f"{minor}.{patch}"
+            # Chart.yaml carried a "v" from 0.2.1 on (0.2.0 was tagged both ways, without it).
+            prefixed = minor != "0.0" and version != "0.2.0"
+            out.append(ChartVersion(version, f"v{version}" if prefixed else version, app))
+    return tuple(out)
+
+
+#: Every upstream release this tool renders exactly, oldest first. (0.2.2 was never tagged.)
+RELEASES: tuple[ChartVersion, ...] = _releases()
+LATEST = RELEASES[-1]
+OLDEST = RELEASES[0]
+_BY_VERSION = {r.version: r for r in RELEASES}
+
+
+def parse(text: str) -> tuple[int, ...]:
+    """``"v0.4.9"`` → ``(0, 4, 9)``; raises ValueError when it is not a dotted number."""
+    parts = text.strip().removeprefix("v").split(".")
+    if not parts or not all(p.isdigit() for p in parts):
+        raise ValueError(text)
+    return tuple(int(p) for p in parts)
+
+
+def resolve(text: str, *, source: str = "--chart-version") -> ChartVersion:
+    """The release a user means by ``text`` (``0.4.9``, ``v0.4.9``, ``0.4``, ``latest``)."""
+    wanted = text.strip()
+    if wanted.lower() == "latest":
+        return LATEST
+    try:
+        key = parse(wanted)
+    except ValueError:
+        raise ValuesError(
+            Problem(
+                "",
+                f"chart version {text!r} is not a version: write X.Y.Z (e.g. "
+                f"{LATEST.version}), X.Y for the newest X.Y.z, or 'latest'",
+                source,
+            )
+        ) from None
+    if len(key) == 2:
+        line = [r for r in RELEASES if r.key[:2] == key]
+        if line:
+            return line[-1]
+    elif len(key) == 3:
+        found = _BY_VERSION.get(".".join(map(str, key)))
+        if found is not None:
+            return found
+    return _unknown(text, key, source)
+
+
+def _unknown(text: str, key: tuple[int, ...], source: str) -> ChartVersion:
+    if key < OLDEST.key:
+        message = (
+            f"chart version {text!r} predates {OLDEST.version}, the oldest release this "
+            f"tool renders (the seed's chart); use --chart-version {OLDEST.version} or later"
+        )
+    elif key > LATEST.key:
+        message = (
+            f"chart version {text!r} is newer than {LATEST.version}, the newest release "
+            "this tool knows; upgrade modelservice, or pick a known version"
+        )
+    else:
+        same_line = [r.version for r in RELEASES if r.key[:2] == key[:2]]
+        known = (
+            f"releases of {key[0]}.{key[1]}: {', '.join(same_line)}"
+            if same_line
+            else f"lines: {', '.join(sorted({'.'.join(map(str, r.key[:2])) for r in RELEASES}))}"
+        )
+        message = f"chart version {text!r} was never released upstream ({known})"
+    raise ValuesError(Problem("", message, source))
