@@ -171,3 +171,40 @@ def test_bash_completion_script_completes(tmp_path: Path) -> None:
 def test_other_shells_scripts_ask_the_same_helper(capsys: CaptureFixture, shell: str) -> None:
     code, out, _ = run_cli(["completion", shell], capsys)
     assert code == 0 and "modelservice __complete" in out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["template", "x"],
+        ["validate", "x"],
+        ["values"],
+        ["schema"],
+        ["version"],
+        ["presets"],
+        ["plan", "x"],
+        ["completion", "bash"],
+        ["operator", "manifests"],
+        ["--help"],
+        ["__complete", "te"],
+    ],
+)
+def test_commands_that_need_no_cluster_do_not_import_lightkube(argv: list[str]) -> None:
+    """Issue 14: only the commands that talk to a cluster pay for importing lightkube (and
+    httpx, anyio); rich only draws the progress of --wait."""
+    code = (
+        "import contextlib, io, sys\n"
+        "from modelservice.cli.main import main\n"
+        "out, err = io.StringIO(), io.StringIO()\n"
+        "with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):\n"
+        "    try:\n"
+        f"        main({argv!r})\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules}))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    loaded = set(json.loads(proc.stdout.replace("'", '"')))
+    assert loaded.isdisjoint({"lightkube", "httpx", "anyio", "kopf", "rich"}), loaded
