@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import Any
+
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class LazyPattern:

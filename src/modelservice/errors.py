@@ -7,10 +7,10 @@ a user fixing a values file wants every problem at once, not one per run.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from modelservice._record import Record
 
 
-class Problem(NamedTuple):
+class Problem(Record):
     """One thing wrong with the input, located as precisely as we can."""
 
     path: str

@@ -7,13 +7,17 @@ this module, so that there is one way to turn values into a release's objects.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple
 
+from modelservice._record import Record
 from modelservice.errors import Problem, ValuesError
 from modelservice.values.checks import Validated, validate
 from modelservice.values.layering import Values, from_user
 from modelservice.values.model import ModelService
 from modelservice.values.yamlfile import check_size
+
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import Any
 
 if TYPE_CHECKING:
     from modelservice.charts.versions import ChartVersion
@@ -21,7 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["Rendered", "as_values", "render", "render_release", "validate_values"]
 
 
-class Rendered(NamedTuple):
+class Rendered(Record):
     """A rendered release: its objects in install order, and the warnings of validation."""
 
     objects: list[dict[str, Any]]

@@ -12,7 +12,9 @@ from the model. Layering copies the cached defaults the same way (and, by not im
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def fresh(value: Any) -> Any:

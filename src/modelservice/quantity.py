@@ -13,9 +13,11 @@ every quantity in the values is) for the JSON Schema.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from modelservice.errors import ModelServiceError
+
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import Any
 
 if TYPE_CHECKING:
     from fractions import Fraction

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import TYPE_CHECKING, NoReturn
 
 from modelservice.errors import ModelServiceError, Problem, ValuesError
+
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 if TYPE_CHECKING:
     from modelservice.values.layering import Values

@@ -11,7 +11,6 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn
 
 from modelservice.cli.common import (
     EXIT_BUG,
@@ -25,6 +24,10 @@ from modelservice.cli.common import (
     fail,
 )
 from modelservice.errors import ModelServiceError
+
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
 
 #: Every command: the module that defines it and its line in ``modelservice --help``.
 COMMANDS: dict[str, tuple[str, str]] = {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Any
 
 from modelservice.cli.common import (
     EXIT_ERROR,
@@ -19,6 +18,10 @@ from modelservice.cli.common import (
     print_structured,
     print_warnings,
 )
+
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import Any
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

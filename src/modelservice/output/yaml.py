@@ -15,9 +15,12 @@ holds the two equal); anything else falls back to PyYAML for the whole document.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from modelservice._yaml import yaml
+
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import Any
 
 try:
     _Base: type[Any] = yaml.CSafeDumper

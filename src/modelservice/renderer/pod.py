@@ -6,11 +6,13 @@ documented fixes (F1-F10), named where it applies.
 
 from __future__ import annotations
 
-from typing import Any
-
 from modelservice.plain import fresh
 from modelservice.renderer import names
 from modelservice.values.model import Container, ModelService, Obj, Role
+
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import Any
 
 MODEL_VOLUME = "model-storage"
 

@@ -9,8 +9,8 @@ disagree about what a value means, and every problem is collected before anythin
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, NamedTuple
 
+from modelservice._record import Record
 from modelservice.errors import Problem, ValuesError
 from modelservice.plain import fresh
 from modelservice.values.layering import Values
@@ -26,6 +26,10 @@ from modelservice.values.model import (
     Routing,
 )
 from modelservice.values.schema import iter_schema_problems, join_path, suggest
+
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import Any
 
 ROLES = ("decode", "prefill")
 # Kubernetes' name rules, checked by hand: compiling their regular expressions would cost
@@ -116,7 +120,7 @@ class Report:
         self.warnings.append(Problem(path, message))
 
 
-class Validated(NamedTuple):
+class Validated(Record):
     """A release's model, with the warnings its values produced."""
 
     model: ModelService

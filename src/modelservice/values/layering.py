@@ -11,13 +11,16 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, NamedTuple
 
+from modelservice._record import Record
 from modelservice.errors import Problem, ValuesError, os_reason
 from modelservice.plain import fresh
 from modelservice.values.yamlfile import check_size, load_yaml
 
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
 if TYPE_CHECKING:
+    from typing import Any
+
     from modelservice.charts.versions import ChartVersion
 
 #: The chart's values.yaml, shipped in the package (read directly: importlib.resources and
@@ -118,7 +121,7 @@ def default_values_text() -> str:
         return f.read()
 
 
-class Layer(NamedTuple):
+class Layer(Record):
     """One user source, kept so that errors can say where a value came from."""
 
     source: str
@@ -128,7 +131,7 @@ class Layer(NamedTuple):
     """The file's text, for finding line numbers on the error path."""
 
 
-class Values(NamedTuple):
+class Values(Record):
     """The values of one release: what the user gave, and the result over the defaults."""
 
     merged: dict[str, Any]

@@ -18,14 +18,22 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from functools import lru_cache
-from typing import Any
 
 from modelservice.errors import Problem
 from modelservice.quantity import QUANTITY_FORM, QUANTITY_PATTERN, quantity_problem
 
-SCHEMA_ID = "https://llm-d.ai/schemas/modelservice/values.schema.json"
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import Any
 
-Schema = dict[str, Any]
+    Schema = dict[str, Any]
+    # Paths are linked (parent, key) pairs, turned into text only when a problem is reported.
+    _Path = tuple[Any, str | int] | None
+    _Check = Callable[[Any, _Path, list[Problem]], None]
+else:
+    Schema = dict
+
+SCHEMA_ID = "https://llm-d.ai/schemas/modelservice/values.schema.json"
 
 
 def _s(type_: str | list[str], description: str, **kw: Any) -> Schema:
@@ -680,10 +688,6 @@ def iter_schema_problems(value: Any) -> Iterator[Problem]:
 
 # The validator is compiled once per process: each schema node becomes a closure, so that
 # checking a document costs one call per value and no dictionary lookups into the schema.
-# Paths are linked (parent, key) pairs turned into text only when a problem is reported.
-
-_Path = tuple[Any, str | int] | None
-_Check = Callable[[Any, _Path, list[Problem]], None]
 
 
 def _path_text(path: _Path) -> str:

@@ -11,10 +11,13 @@ laughs"), deep nesting and invalid UTF-8 become clean :class:`ValuesError` s.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from modelservice._yaml import lazy_compile, yaml
 from modelservice.errors import Problem, ValuesError, type_name
+
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import Any
 
 try:  # libyaml is present in PyYAML's wheels; the pure-Python loader is a slow fallback.
     _BaseLoader: type[Any] = yaml.CSafeLoader
