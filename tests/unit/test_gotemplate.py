@@ -13,6 +13,13 @@ from modelservice import gotemplate as gt
 from modelservice.gotemplate._values import Int
 
 
+def test_tpl_is_render_under_helms_name() -> None:
+    data = {"Release": {"Name": "llama"}}
+    assert gt.tpl("{{ .Release.Name }}", data, name="v") == gt.render("{{ .Release.Name }}", data)
+    with pytest.raises(gt.TemplateError, match=r"template: decode\.args:1:"):
+        gt.tpl("{{ .x.y.z }}", {}, name="decode.args")
+
+
 def test_values_file_numbers_print_as_float64_by_default() -> None:
     data = {"Values": {"n": 1000000, "half": 0.5, "small": 3}}
     assert gt.render("{{ .Values.n }} {{ .Values.half }} {{ .Values.small }}", data) == (

@@ -24,9 +24,9 @@ Usage::
 
 API:
 
-- ``render(text, data, *, templates=None, funcs=None, ints="float64", name="gotpl")``:
-  Helm's ``tpl``: parse ``text`` (cached), run it with ``data`` as ``.``, remove
-  ``<no value>``.
+- ``render(text, data, *, templates=None, funcs=None, ints="float64", name="gotpl")``
+  (also under Helm's name, ``tpl``): parse ``text`` (cached), run it with ``data`` as
+  ``.``, remove ``<no value>``.
 - ``tpl_value(value, context, *, templates=None, ints="float64")``:
   ``common.tplvalues.render`` (common 2.27.0): strings are templates, other values are
   rendered as their ``toYaml``, each only if its JSON contains ``{{``.
@@ -61,7 +61,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._api import HELM_TPL_NAME, Template, Templates, capabilities, render, tpl_value
+    from ._api import (
+        HELM_TPL_NAME,
+        Template,
+        Templates,
+        capabilities,
+        render,
+        tpl,
+        tpl_value,
+    )
     from ._errors import TemplateError
     from ._values import GoStruct, Int, Int64
     from ._yaml import from_yaml, to_yaml
@@ -78,6 +86,7 @@ __all__ = [
     "from_yaml",
     "render",
     "to_yaml",
+    "tpl",
     "tpl_value",
 ]
 
@@ -87,6 +96,7 @@ _WHERE = {
     "Templates": "_api",
     "capabilities": "_api",
     "render": "_api",
+    "tpl": "_api",
     "tpl_value": "_api",
     "TemplateError": "_errors",
     "GoStruct": "_values",

@@ -166,6 +166,19 @@ def render(
     return (templates or _default_set()).render(text, data, ints=ints, name=name)
 
 
+def tpl(
+    text: str,
+    data: Any,
+    *,
+    templates: Templates | None = None,
+    funcs: Mapping[str, Callable[..., Any]] | None = None,
+    ints: Ints = "float64",
+    name: str = HELM_TPL_NAME,
+) -> str:
+    """:func:`render` under the name charts call it by (Helm's ``tpl``)."""
+    return render(text, data, templates=templates, funcs=funcs, ints=ints, name=name)
+
+
 def tpl_value(
     value: Any,
     context: Any,

@@ -84,6 +84,8 @@ class Ctx:
     def chart_context(self) -> Obj:
         """The root context templates in values see (``.Values``, ``.Release``, ``.Chart``)."""
         if self._tpl is None:
+            from modelservice import gotemplate
+
             self._tpl = {
                 "Values": self.values,
                 "Release": {
@@ -92,14 +94,14 @@ class Ctx:
                     "Service": "Helm",
                     "IsInstall": True,
                     "IsUpgrade": False,
-                    "Revision": 1,
+                    "Revision": gotemplate.Int(1),
                 },
                 "Chart": {
                     "Name": CHART_NAME,
                     "Version": self.chart.chart_version,
                     "AppVersion": self.chart.app_version,
                 },
-                "Capabilities": {},
+                "Capabilities": gotemplate.capabilities("v1.35.0"),
                 "Template": {"Name": "", "BasePath": f"{CHART_NAME}/templates"},
             }
         context: Obj = self._tpl
