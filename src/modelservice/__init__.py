@@ -25,6 +25,12 @@ if TYPE_CHECKING:
     from modelservice._api import Rendered, render, render_release, validate_values
     from modelservice.cluster.client import Cluster, ClusterError
     from modelservice.cluster.release import Release, ReleaseError, list_releases
+    from modelservice.planning.recommend.options import (
+        DeploymentOption,
+        NoRecommendation,
+        Recommendation,
+        recommend,
+    )
     from modelservice.planning.sweep import SweepResult, sweep
     from modelservice.values.checks import Validated
     from modelservice.values.layering import Values, load_values
@@ -33,9 +39,12 @@ if TYPE_CHECKING:
 __all__ = [
     "Cluster",
     "ClusterError",
+    "DeploymentOption",
     "ModelService",
     "ModelServiceError",
+    "NoRecommendation",
     "Problem",
+    "Recommendation",
     "Release",
     "ReleaseError",
     "Rendered",
@@ -47,6 +56,7 @@ __all__ = [
     "__version__",
     "list_releases",
     "load_values",
+    "recommend",
     "render",
     "render_release",
     "sweep",
@@ -68,6 +78,10 @@ _LAZY = {
     "ReleaseError": "modelservice.cluster.release",
     "list_releases": "modelservice.cluster.release",
     "sweep": "modelservice.planning.sweep",
+    "recommend": "modelservice.planning.recommend.options",
+    "Recommendation": "modelservice.planning.recommend.options",
+    "DeploymentOption": "modelservice.planning.recommend.options",
+    "NoRecommendation": "modelservice.planning.recommend.options",
     "SweepResult": "modelservice.planning.sweep",
 }
 

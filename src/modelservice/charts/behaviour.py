@@ -138,6 +138,9 @@ class Behaviour(NamedTuple):
     """``tp-dpl-int`` (tensor x dataLocal when either > 1, an int), ``tp-int`` (tensor when
     > 1, an int), ``tp-string`` (tensor, string, named by accelerator type), ``tp-dpl-string``."""
     gpu_respect_user: bool
+    resources_leading_newline: bool
+    """The resources helper's text starts with a kept newline (a blank line in the
+    requester's server patch)."""
     parallelism: str
     """``plain`` (data, dataLocal default 1) or ``derived`` (workers, data and dataLocal
     derive each other)."""
@@ -243,6 +246,7 @@ SEED: dict[str, Any] = {
     "accelerator_role": False,
     "gpu_rule": "tp-dpl-int",
     "gpu_respect_user": False,
+    "resources_leading_newline": True,
     "parallelism": "plain",
     "proxy_default_port": 8080,
     "proxy_connector_key": False,
@@ -396,7 +400,7 @@ HISTORY: dict[str, dict[str, Any]] = {
     "0.3.18": {"tracing": "global"},
     "0.4.0": {"resource_claims": "accelerator"},
     "0.4.1": {"resource_claims": "role", "accelerator_role": True},
-    "0.4.4": {"container_claims": "pod"},
+    "0.4.4": {"container_claims": "pod", "resources_leading_newline": False},
     "0.4.7": {"tracing": "top", "proxy_tracing_env": True},
     "0.4.8": {"priority_class": True},
     "0.4.9": {"lws_init_containers_indent_bug": False},

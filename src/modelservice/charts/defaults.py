@@ -9,11 +9,11 @@ templates that ask ``hasKey``.
 
 from __future__ import annotations
 
-import copy
 from functools import lru_cache
 from typing import Any
 
 from modelservice.charts.versions import RELEASES, ChartVersion
+from modelservice.datatree import copy_tree
 
 DELETE: Any = object()
 """Marks a key a release removed from its defaults."""
@@ -726,12 +726,12 @@ def _apply(doc: dict[str, Any], change: dict[str, Any]) -> None:
         elif isinstance(value, dict) and value and isinstance(doc.get(key), dict):
             _apply(doc[key], value)
         else:
-            doc[key] = copy.deepcopy(value)
+            doc[key] = copy_tree(value)
 
 
 @lru_cache(maxsize=4)
 def _defaults(version: str) -> dict[str, Any]:
-    doc = copy.deepcopy(BASE)
+    doc = copy_tree(BASE)
     for release in RELEASES:
         change = CHANGES.get(release.version)
         if change:
@@ -743,4 +743,10 @@ def _defaults(version: str) -> dict[str, Any]:
 
 def defaults(release: ChartVersion) -> dict[str, Any]:
     """The release's defaults document, as a fresh copy the caller may change."""
-    return copy.deepcopy(_defaults(release.version))
+    return copy_tree(_defaults(release.version))
+
+
+def shared_defaults(release: ChartVersion) -> dict[str, Any]:
+    """The release's defaults document itself (cached): for readers that copy what they
+    keep, such as values coalescing. Never change it."""
+    return _defaults(release.version)

@@ -213,7 +213,8 @@ def fail(err: ModelServiceError) -> NoReturn:
     """Print a user error (every problem it carries) and exit non-zero."""
     label = color("31;1", "error:", sys.stderr)
     if isinstance(err, ValuesError) and len(err.problems) > 1:
-        print(f"{label} {len(err.problems)} problems in the values:", file=sys.stderr)
+        subject = getattr(err, "subject", "the values")
+        print(f"{label} {len(err.problems)} problems in {subject}:", file=sys.stderr)
         for p in err.problems:
             print(f"  - {p}", file=sys.stderr)
     else:

@@ -46,6 +46,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "presets": ("planning_cmds", "list the presets (partial values), or show one"),
     "plan": ("planning_cmds", "what a release needs, and whether it fits"),
     "sweep": ("planning_cmds", "render the treatments of a benchmark sweep"),
+    "recommend": ("planning_cmds", "ranked model/GPU/parallelism options for a use case"),
     "operator": ("operator_cmds", "the ModelService custom resource and its operator"),
     "completion": ("completion_cmds", "print a shell completion script (bash, zsh, fish)"),
     "version": ("render_cmds", "print the version"),

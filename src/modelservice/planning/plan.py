@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from modelservice.pipeline import Rendered
     from modelservice.values.layering import Values
 
-__all__ = ["Plan", "RolePlan", "plan", "plan_rendered", "read_nodes"]
+__all__ = ["Plan", "RolePlan", "plan", "plan_rendered", "read_nodes", "table"]
 
 Obj = dict[str, Any]
 _ACCEL_SKIP = ("cpu", "memory", "ephemeral-storage", "pods")
@@ -331,7 +331,8 @@ def _constraint_lines(c: Mapping[str, Any]) -> list[str]:
     return lines or ["any node"]
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """Left-aligned columns two spaces apart, the lines without trailing blanks."""
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
     return [fmt.format(*header).rstrip()] + [fmt.format(*r).rstrip() for r in rows]
@@ -368,7 +369,7 @@ def format_plan(p: Plan) -> str:
         "MEM/POD",
         "MEM",
     ]
-    out += _table(header, rows)
+    out += table(header, rows)
     accel = p.accelerators()
     if accel:
         out.append("")

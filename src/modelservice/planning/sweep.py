@@ -353,21 +353,28 @@ def write_sweep(result: SweepResult, out: str | os.PathLike[str]) -> list[str]:
     return written
 
 
-def format_sweep(result: SweepResult) -> str:
-    """A summary table: one row per treatment."""
+def format_sweep(
+    result: SweepResult,
+    columns: Sequence[tuple[str, Mapping[int, str]]] = (),
+    notes: Sequence[str] = (),
+) -> str:
+    """A summary table: one row per treatment; ``columns`` adds (header, text per
+    treatment id) columns before STATUS and ``notes`` lines after the table."""
     keys = [f.key for f in result.factors] or sorted({k for t in result.all() for k in t.levels})
-    header = ["ID", "RELEASE", *keys, "PODS", "ACCELERATORS", "STATUS"]
+    header = ["ID", "RELEASE", *keys, "PODS", "ACCELERATORS", *(c for c, _ in columns), "STATUS"]
     rows = []
     for t in result.all():
         levels = [json.dumps(t.levels.get(k)) if k in t.levels else "-" for k in keys]
+        extra = [texts.get(t.id, "-") for _, texts in columns]
         if isinstance(t, Treatment):
             acc = ", ".join(f"{v} {k}" for k, v in t.accelerators.items()) or "0"
-            rows.append([str(t.id), t.release, *levels, str(t.pods), acc, "ok"])
+            rows.append([str(t.id), t.release, *levels, str(t.pods), acc, *extra, "ok"])
         else:
-            rows.append([str(t.id), t.release, *levels, "-", "-", "INVALID"])
+            rows.append([str(t.id), t.release, *levels, "-", "-", *extra, "INVALID"])
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
              for r in [header, *rows]]  # fmt: skip
+    lines += notes
     for f in result.failures:
         lines.append(f"treatment {f.id} ({f.release}) is invalid:")
         lines += [f"  - {p}" for p in f.problems]

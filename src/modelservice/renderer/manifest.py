@@ -3,7 +3,7 @@ each one comes from."""
 
 from __future__ import annotations
 
-from modelservice.plain import fresh
+from modelservice.datatree import copy_items
 from modelservice.renderer import routing, workloads
 from modelservice.values.model import ModelService, Obj
 
@@ -51,7 +51,7 @@ def render_sources(ms: ModelService) -> tuple[list[Obj], list[str]]:
     pairs += [("inferencepool.yaml", o) for o in routing.inference_pool(ms)]
     pairs += [("inferencemodel.yaml", o) for o in routing.inference_model(ms)]
     pairs += [(f"{role}-podmonitor.yaml", o) for role, o in workloads.pod_monitors(ms)]
-    pairs += [("extra-objects.yaml", o) for o in fresh(ms.extra_objects)]
+    pairs += [("extra-objects.yaml", o) for o in copy_items(ms.extra_objects)]
     return [o for _, o in pairs], [s for s, _ in pairs]
 
 

@@ -3,7 +3,7 @@ resources that send a gateway's requests to the model servers."""
 
 from __future__ import annotations
 
-from modelservice.plain import fresh
+from modelservice.datatree import copy_items, copy_tree
 from modelservice.renderer import names
 from modelservice.values.model import ModelService, Obj
 
@@ -94,7 +94,7 @@ def _epp_container(ms: ModelService) -> Obj:
         ],
     }
     if epp.env:
-        container["env"] = fresh(epp.env)
+        container["env"] = copy_items(epp.env)
     container["ports"] = [
         {"containerPort": _EPP_GRPC_PORT, "name": "grpc", "protocol": "TCP"},
         {"containerPort": _EPP_HEALTH_PORT, "name": "grpc-health", "protocol": "TCP"},
@@ -105,7 +105,7 @@ def _epp_container(ms: ModelService) -> Obj:
     if epp.liveness_probe:
         container["livenessProbe"] = _grpc_probe()
     if epp.resources:
-        container["resources"] = fresh(epp.resources)
+        container["resources"] = copy_tree(epp.resources)
     return container
 
 
@@ -126,7 +126,7 @@ def epp_objects(ms: ModelService) -> dict[str, list[Obj]]:
     if epp.node_selector:
         pod["nodeSelector"] = dict(epp.node_selector)
     if epp.tolerations:
-        pod["tolerations"] = fresh(epp.tolerations)
+        pod["tolerations"] = copy_items(epp.tolerations)
     return {
         "ServiceAccount": [
             {
@@ -245,7 +245,7 @@ def http_route(ms: ModelService) -> list[Obj]:
     if not r.route_create:
         return []
     if r.route_backend_refs is not None:
-        rules = fresh(r.route_backend_refs)
+        rules = copy_items(r.route_backend_refs)
     else:
         rule: Obj = {
             "backendRefs": [
@@ -260,13 +260,13 @@ def http_route(ms: ModelService) -> list[Obj]:
         }
         # Without matches the chart still routes everything under "/".
         matches = r.route_matches or ({"path": {"type": "PathPrefix", "value": "/"}},)
-        rule["matches"] = fresh(matches)
+        rule["matches"] = copy_items(matches)
         if r.route_timeouts:
-            rule["timeouts"] = fresh(r.route_timeouts)
+            rule["timeouts"] = copy_tree(r.route_timeouts)
         rules = [rule]
     spec: Obj = {}
     if r.parent_refs:
-        spec["parentRefs"] = fresh(r.parent_refs)
+        spec["parentRefs"] = copy_items(r.parent_refs)
     spec["rules"] = rules
     return [
         {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from modelservice.plain import fresh
+from modelservice.datatree import copy_tree
 from modelservice.renderer import names
 from modelservice.renderer.pod import pod_template
 from modelservice.values.model import ModelService, Obj, Role
@@ -22,7 +22,7 @@ def deployment(ms: ModelService, role: Role) -> Obj:
         "template": pod_template(ms, role, proxy=role.name == "decode"),
     }
     if role.strategy:
-        spec["strategy"] = fresh(role.strategy)
+        spec["strategy"] = copy_tree(role.strategy)
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -42,7 +42,7 @@ def leader_worker_set(ms: ModelService, role: Role) -> Obj:
         lwt["leaderTemplate"] = pod_template(ms, role, proxy=True)
     lwt["workerTemplate"] = pod_template(ms, role, proxy=False)
     if role.sub_group_policy:
-        lwt["subGroupPolicy"] = fresh(role.sub_group_policy)
+        lwt["subGroupPolicy"] = copy_tree(role.sub_group_policy)
     spec: Obj = {}
     if not role.autoscaling:
         spec["replicas"] = role.replicas

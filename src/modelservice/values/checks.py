@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from modelservice._record import Record
+from modelservice.datatree import copy_tree
 from modelservice.errors import Problem, ValuesError
-from modelservice.plain import fresh
 from modelservice.values.layering import Values
 from modelservice.values.model import (
     Container,
@@ -382,13 +382,13 @@ def _affinity(raw: Mapping[str, Any]) -> Obj | None:
     user = raw.get("affinity")
     acc = raw.get("acceleratorTypes") or {}
     if not acc.get("labelKey"):
-        return fresh(user) if user else None
+        return copy_tree(user) if user else None
     expression = {
         "key": acc["labelKey"],
         "operator": "In",
         "values": list(acc.get("labelValues") or ()),
     }
-    affinity: Obj = fresh(user) if user else {}
+    affinity: Obj = copy_tree(user) if user else {}
     node = affinity.setdefault("nodeAffinity", {})
     required = node.setdefault("requiredDuringSchedulingIgnoredDuringExecution", {})
     terms = required.setdefault("nodeSelectorTerms", [])
@@ -752,7 +752,7 @@ def _prune(merged: dict[str, Any], problems: list[Problem]) -> dict[str, Any] | 
     """A copy of ``merged`` without the values at the problems' paths."""
     from modelservice.values.locate import split_path
 
-    pruned: dict[str, Any] = fresh(merged)
+    pruned: dict[str, Any] = copy_tree(merged)
     for p in problems:
         parts = split_path(p.path)
         if not parts or isinstance(parts[-1], int):

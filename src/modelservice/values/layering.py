@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 
 from modelservice._record import Record
+from modelservice.datatree import copy_tree
 from modelservice.errors import Problem, ValuesError, os_reason
-from modelservice.plain import fresh
 from modelservice.values.yamlfile import check_size, load_yaml
 
 TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
@@ -62,7 +62,7 @@ def coalesce(defaults: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
             else:
                 out[key] = strip_nulls(uval)
         else:
-            out[key] = fresh(dval)
+            out[key] = copy_tree(dval)
     for key, uval in user.items():
         if key not in defaults and uval is not None:
             out[key] = strip_nulls(uval)
@@ -77,7 +77,7 @@ def coalesce_helm(defaults: dict[str, Any], user: dict[str, Any]) -> dict[str, A
     lack stays too; a user null deletes only a default. A map never replaces a scalar or the
     reverse: Helm keeps the user's value and warns.
     """
-    out: dict[str, Any] = fresh(user)
+    out = copy_tree(user)
     _coalesce_into(out, defaults)
     return out
 
@@ -91,7 +91,7 @@ def _coalesce_into(dst: dict[str, Any], src: dict[str, Any]) -> None:
             elif isinstance(dval, dict) and isinstance(sval, dict):
                 _coalesce_into(dval, sval)
         else:
-            dst[key] = fresh(sval)
+            dst[key] = copy_tree(sval)
 
 
 def strip_nulls(value: Any) -> Any:
@@ -112,7 +112,7 @@ def _defaults() -> dict[str, Any]:
 
 def default_values() -> dict[str, Any]:
     """The built-in defaults (the chart's ``values.yaml``), as a fresh copy."""
-    return fresh(_defaults())  # type: ignore[no-any-return]
+    return copy_tree(_defaults())
 
 
 def default_values_text() -> str:
@@ -162,9 +162,9 @@ def from_user(
         raise ValuesError(Problem("", f"values must be a mapping, got {type(user).__name__}"))
     if chart is None:
         return Values(merged=coalesce(_defaults(), user), user=user, layers=tuple(layers))
-    from modelservice.charts.defaults import defaults
+    from modelservice.charts.defaults import shared_defaults
 
-    merged = coalesce_helm(defaults(chart), user)
+    merged = coalesce_helm(shared_defaults(chart), user)
     return Values(merged=merged, user=user, layers=tuple(layers), chart=chart)
 
 
@@ -300,7 +300,7 @@ def _apply_flags(
     for flag, exprs, parse, parse_keys in flag_parsers:
         for expr in exprs:
             if not copied:  # parsing edits in place: never touch the caller's or a file's dicts
-                user, copied = fresh(user), True
+                user, copied = copy_tree(user), True
             source = f"{flag} {expr}"
             try:
                 # Helm parses every --set into the already-merged user map, so an index like

@@ -9,10 +9,10 @@ and asks :mod:`modelservice.charts.behaviour` for everything that changed betwee
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from modelservice.charts.versions import ChartVersion
+from modelservice.datatree import copy_tree
 from modelservice.renderer.upstream import routing, workloads
 from modelservice.renderer.upstream.context import ROLES, Ctx, Obj
 from modelservice.renderer.upstream.gosem import fill_empty, truthy
@@ -50,7 +50,7 @@ def render(
         if not b.pdspec_leak:
             return own
         if shared_pd_spec is None:
-            shared_pd_spec = copy.deepcopy(own)
+            shared_pd_spec = copy_tree(own)
         else:
             fill_empty(shared_pd_spec, own)
         return shared_pd_spec

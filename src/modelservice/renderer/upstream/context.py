@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from modelservice.charts.behaviour import Behaviour, behaviour
 from modelservice.charts.versions import CHART_NAME, ChartVersion
+from modelservice.datatree import copy_tree
 from modelservice.errors import ModelServiceError, Problem, ValuesError
 from modelservice.renderer.upstream.gosem import default, get, go_str, truthy
 
@@ -66,7 +66,7 @@ class Ctx:
                 "must be a map of labels: this chart version selects model-server pods by "
                 f"them (got {go_str(labels) or 'nothing'})",
             )
-        return copy.deepcopy(labels)
+        return copy_tree(labels)
 
     def role_labels(self, role: str) -> Obj:
         return {**self.pd_labels(), "llm-d.ai/role": role}

@@ -11,9 +11,10 @@ Python ints stand for those floats here.
 
 from __future__ import annotations
 
-import copy
 import math
 from typing import Any
+
+from modelservice.datatree import copy_tree
 
 
 def truthy(value: Any) -> bool:
@@ -154,4 +155,4 @@ def fill_empty(dst: dict[str, Any], src: dict[str, Any]) -> None:
         if isinstance(have, dict) and have and isinstance(value, dict):
             fill_empty(have, value)
         elif not truthy(have):
-            dst[key] = copy.deepcopy(value)
+            dst[key] = copy_tree(value)

@@ -10,9 +10,9 @@ one wins.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
+from modelservice.datatree import copy_tree
 from modelservice.renderer.upstream.context import Ctx, Obj, fail
 from modelservice.renderer.upstream.gosem import (
     default,
@@ -173,7 +173,7 @@ def pod_claims(ctx: Ctx, role: str, pd_spec: Obj) -> list[Any]:
         user = pd_spec["resourceClaims"]
         if not isinstance(user, list):
             raise fail(f"{role}.resourceClaims", "must be a list (the chart concatenates it)")
-        claims += copy.deepcopy(user)
+        claims += copy_tree(user)
     return claims
 
 
@@ -271,7 +271,7 @@ def serving_args(
         ]
     if truthy(c.get("args")):
         user = c["args"]
-        args += copy.deepcopy(user) if isinstance(user, list) else [parse_scalar(go_str(user))]
+        args += copy_tree(user) if isinstance(user, list) else [parse_scalar(go_str(user))]
     return args
 
 
@@ -344,7 +344,7 @@ def container_env(ctx: Ctx, role: str, c: Obj, par: Any, path: str) -> list[Any]
     b = ctx.b
     env: list[Any] = []
     if truthy(c.get("env")):
-        user = tpl_data(ctx, c["env"], f"{path}.env") if b.env_tpl else copy.deepcopy(c["env"])
+        user = tpl_data(ctx, c["env"], f"{path}.env") if b.env_tpl else copy_tree(c["env"])
         env += user if isinstance(user, list) else [user]
     env.append(_env("DP_SIZE", str(data(ctx, par, path))))
     env.append(_env("TP_SIZE", str(tensor(par))))
@@ -360,11 +360,9 @@ def container_env(ctx: Ctx, role: str, c: Obj, par: Any, path: str) -> list[Any]
 def resources(ctx: Ctx, role: str, c: Obj, par: Any, pd_spec: Obj, path: str) -> Obj:
     b = ctx.b
     user: Any = c.get("resources")
-    limits: Obj = (
-        copy.deepcopy(user["limits"]) if truthy(user) and truthy(get(user, "limits")) else {}
-    )
+    limits: Obj = copy_tree(user["limits"]) if truthy(user) and truthy(get(user, "limits")) else {}
     requests: Obj = (
-        copy.deepcopy(user["requests"]) if truthy(user) and truthy(get(user, "requests")) else {}
+        copy_tree(user["requests"]) if truthy(user) and truthy(get(user, "requests")) else {}
     )
     if b.resource_claims == "dra" and dra_enabled(ctx, role):
         claim = _dra_claim(ctx)
@@ -382,7 +380,7 @@ def resources(ctx: Ctx, role: str, c: Obj, par: Any, pd_spec: Obj, path: str) ->
                     f"{path}.resources.claims",
                     'must be a list of objects with a "name" field, e.g. [{"name": "claim-name"}]',
                 )
-            claims += copy.deepcopy(own) if isinstance(own, list) else [own]
+            claims += copy_tree(own) if isinstance(own, list) else [own]
         if claims:
             out["claims"] = claims
     elif b.resource_claims in ("accelerator", "role"):
@@ -451,7 +449,7 @@ def volume_mounts(ctx: Ctx, c: Obj, path: str) -> list[Any] | None:
             "another chart version, or mountModelVolume: false with your own mount",
         )
     out: list[Any] = (
-        copy.deepcopy(user) if isinstance(user, list) else ([] if not truthy(user) else [user])
+        copy_tree(user) if isinstance(user, list) else ([] if not truthy(user) else [user])
     )
     if mount:
         mount_path = (
@@ -514,7 +512,7 @@ def container(ctx: Ctx, role: str, c: Any, index: int, par: Any, pd_spec: Obj) -
             out, tpl_data(ctx, c["extraConfig"], f"{path}.extraConfig"), f"{path}.extraConfig"
         )
     if truthy(c.get("securityContext")):
-        out["securityContext"] = copy.deepcopy(c["securityContext"])
+        out["securityContext"] = copy_tree(c["securityContext"])
     if truthy(c.get("imagePullPolicy")):
         out["imagePullPolicy"] = printed(c["imagePullPolicy"])
     _command(ctx, role, c, par, out, path)
@@ -533,17 +531,17 @@ def container(ctx: Ctx, role: str, c: Any, index: int, par: Any, pd_spec: Obj) -
         out["ports"] = (
             tpl_data(ctx, ports, f"{path}.ports")
             if b.container_ports == "tpl"
-            else copy.deepcopy(ports)
+            else copy_tree(ports)
         )
     for key in ("livenessProbe", "readinessProbe"):
         if truthy(c.get(key)):
             if b.probes_indent_bug:
                 out[key] = None
-                _merge_block(out, copy.deepcopy(c[key]), f"{path}.{key}")
+                _merge_block(out, copy_tree(c[key]), f"{path}.{key}")
             else:
-                out[key] = copy.deepcopy(c[key])
+                out[key] = copy_tree(c[key])
     if b.startup_probe and truthy(c.get("startupProbe")):
-        out["startupProbe"] = copy.deepcopy(c["startupProbe"])
+        out["startupProbe"] = copy_tree(c["startupProbe"])
     out["resources"] = resources(ctx, role, c, par, pd_spec, path)
     mounts = volume_mounts(ctx, c, path)
     if mounts is not None:
@@ -578,9 +576,9 @@ def _command(ctx: Ctx, role: str, c: Obj, par: Any, out: Obj, path: str) -> None
                 'required when modelCommand is custom or not set (the chart: "When '
                 '.container.modelCommand not set or `custom`, a `command` is required.")',
             )
-        out["command"] = copy.deepcopy(c["command"])
+        out["command"] = copy_tree(c["command"])
         if truthy(c.get("args")):
-            out["args"] = copy.deepcopy(c["args"])
+            out["args"] = copy_tree(c["args"])
         return
     raise fail(
         f"{path}.modelCommand",
@@ -678,7 +676,7 @@ def model_pod(ctx: Ctx, role: str, pd_spec: Obj, spec: Obj) -> None:
             f"{role}.extraConfig",
         )
     if truthy(pd_spec.get("imagePullSecrets")):
-        spec["imagePullSecrets"] = copy.deepcopy(pd_spec["imagePullSecrets"])
+        spec["imagePullSecrets"] = copy_tree(pd_spec["imagePullSecrets"])
     if b.scheduler_name and (
         truthy(pd_spec.get("schedulerName")) or truthy(ctx.v("schedulerName"))
     ):
@@ -689,13 +687,13 @@ def model_pod(ctx: Ctx, role: str, pd_spec: Obj, spec: Obj) -> None:
     if b.priority_class and truthy(priority) and go_str(priority).lower() != "none":
         spec["priorityClassName"] = printed(priority)
     if truthy(pd_spec.get("podSecurityContext")):
-        spec["securityContext"] = copy.deepcopy(pd_spec["podSecurityContext"])
+        spec["securityContext"] = copy_tree(pd_spec["podSecurityContext"])
     spec["serviceAccountName"] = printed(ctx.sa_name())
     acc: Any = pd_spec.get("acceleratorTypes")
     if truthy(acc) and (not b.affinity_needs_label_key or truthy(get(acc, "labelKey"))):
         expression: Obj = {"key": printed(get(acc, "labelKey")), "operator": "In"}
         if truthy(get(acc, "labelValues")):
-            expression["values"] = copy.deepcopy(acc["labelValues"])
+            expression["values"] = copy_tree(acc["labelValues"])
         spec["affinity"] = {
             "nodeAffinity": {
                 "requiredDuringSchedulingIgnoredDuringExecution": {
@@ -706,7 +704,7 @@ def model_pod(ctx: Ctx, role: str, pd_spec: Obj, spec: Obj) -> None:
     volumes: list[Any] = []
     if truthy(pd_spec.get("volumes")):
         user = pd_spec["volumes"]
-        volumes += copy.deepcopy(user) if isinstance(user, list) else [user]
+        volumes += copy_tree(user) if isinstance(user, list) else [user]
     mounted = (
         any(
             isinstance(c, dict) and truthy(c.get("mountModelVolume"))

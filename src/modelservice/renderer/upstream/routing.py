@@ -4,9 +4,9 @@ InferencePool, the InferenceModel and the HTTPRoute."""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
+from modelservice.datatree import copy_tree
 from modelservice.renderer.upstream.context import Ctx, Obj, fail
 from modelservice.renderer.upstream.gosem import default, get, go_str, printed, truthy
 from modelservice.renderer.upstream.tplvalues import tpl_data
@@ -169,7 +169,7 @@ def epp_objects(ctx: Ctx) -> list[tuple[str, Obj]]:
         "args": args,
     }
     if truthy(epp.get("env")):
-        container["env"] = copy.deepcopy(epp["env"])
+        container["env"] = copy_tree(epp["env"])
     container_ports: list[Any] = [
         {"containerPort": 9002, "name": "grpc", "protocol": "TCP"},
         {"containerPort": 9003, "name": "grpc-health", "protocol": "TCP"},
@@ -214,7 +214,7 @@ def epp_objects(ctx: Ctx) -> list[tuple[str, Obj]]:
 
 
 def _list(value: Any) -> list[Any]:
-    return copy.deepcopy(value) if isinstance(value, list) else [copy.deepcopy(value)]
+    return copy_tree(value) if isinstance(value, list) else [copy_tree(value)]
 
 
 def config_map(ctx: Ctx, epp: Obj, name: Any) -> Obj:
@@ -224,7 +224,7 @@ def config_map(ctx: Ctx, epp: Obj, name: Any) -> Obj:
     if "pluginsCustomConfig" in epp:
         custom = epp["pluginsCustomConfig"]
         if isinstance(custom, dict):
-            data.update(copy.deepcopy(custom))
+            data.update(copy_tree(custom))
         elif custom is not None:
             raise fail(
                 "routing.epp.pluginsCustomConfig",
@@ -305,7 +305,7 @@ def http_route(ctx: Ctx) -> Obj | None:
     parents = ctx.v("routing", "parentRefs")
     if truthy(parents):
         spec["parentRefs"] = (
-            tpl_data(ctx, parents, "routing.parentRefs") if b.route_tpl else copy.deepcopy(parents)
+            tpl_data(ctx, parents, "routing.parentRefs") if b.route_tpl else copy_tree(parents)
         )
     custom = route.get(b.route_rules_key)
     if truthy(custom):
@@ -340,7 +340,7 @@ def http_route(ctx: Ctx) -> Obj | None:
                 first = tpl_data(ctx, matches, "routing.httpRoute.matches")
                 rule["matches"] = tpl_data(ctx, first, "routing.httpRoute.matches")
             else:
-                rule["matches"] = copy.deepcopy(matches)
+                rule["matches"] = copy_tree(matches)
         else:
             rule["matches"] = [{"path": {"type": "PathPrefix", "value": "/"}}]
         spec["rules"] = [rule]

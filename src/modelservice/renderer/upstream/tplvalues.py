@@ -10,10 +10,10 @@ template engine is imported only when a value needs it.
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import TYPE_CHECKING, Any
 
+from modelservice.datatree import copy_tree
 from modelservice.errors import Problem
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ def tpl_text(ctx: Ctx, value: Any, path: str) -> str:
 def tpl_data(ctx: Ctx, value: Any, path: str) -> Any:
     """A map or list value as the chart writes it into YAML (templates evaluated)."""
     if not _has_template(value):
-        return copy.deepcopy(value)
+        return copy_tree(value)
     from modelservice import gotemplate
     from modelservice.renderer.upstream.context import ChartFailure
     from modelservice.renderer.upstream.yamltext import parse_document

@@ -4,9 +4,9 @@ the user's extra objects."""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
+from modelservice.datatree import copy_tree
 from modelservice.renderer.upstream import pods
 from modelservice.renderer.upstream.context import Ctx, Obj, fail
 from modelservice.renderer.upstream.gosem import (
@@ -43,7 +43,7 @@ def _annotations(ctx: Ctx, role: str, own: Obj) -> Obj | None:
 def _update(out: Obj, block: Any, path: str) -> None:
     if not isinstance(block, dict):
         raise fail(path, "must be a map")
-    out.update(copy.deepcopy(block))
+    out.update(copy_tree(block))
 
 
 def _pod_annotations(ctx: Ctx, role: str, own: Obj) -> Obj | None:
@@ -68,7 +68,7 @@ def _user_init(own: Obj) -> list[Any]:
     items = own.get("initContainers")
     if not truthy(items):
         return []
-    return copy.deepcopy(items) if isinstance(items, list) else [items]
+    return copy_tree(items) if isinstance(items, list) else [items]
 
 
 def _init_containers(ctx: Ctx, role: str, own: Obj, *, lws: bool) -> list[Any] | bool | None:
@@ -109,12 +109,12 @@ def _pod_extras(ctx: Ctx, own: Obj, spec: Obj) -> None:
 
 def _tolerations(ctx: Ctx, own: Obj, spec: Obj) -> None:
     if ctx.b.tolerations and truthy(own.get("tolerations")):
-        spec["tolerations"] = copy.deepcopy(own["tolerations"])
+        spec["tolerations"] = copy_tree(own["tolerations"])
 
 
 def _node_selector(ctx: Ctx, own: Obj, spec: Obj, *, enabled: bool) -> None:
     if enabled and truthy(own.get("nodeSelector")):
-        spec["nodeSelector"] = copy.deepcopy(own["nodeSelector"])
+        spec["nodeSelector"] = copy_tree(own["nodeSelector"])
 
 
 def deployment(ctx: Ctx, role: str, pd_spec: Obj) -> Obj:
@@ -126,7 +126,7 @@ def deployment(ctx: Ctx, role: str, pd_spec: Obj) -> Obj:
         meta["annotations"] = annotations
     spec: Obj = {"replicas": _replicas(ctx, own)}
     if b.strategy and truthy(own.get("strategy")):
-        spec["strategy"] = copy.deepcopy(own["strategy"])
+        spec["strategy"] = copy_tree(own["strategy"])
     spec["selector"] = {"matchLabels": ctx.role_labels(role)}
     template_meta: Obj = {"labels": ctx.role_labels(role)}
     pod_annotations = _pod_annotations(ctx, role, own)
@@ -173,12 +173,12 @@ def leader_worker_set(ctx: Ctx, role: str, pd_spec: Obj) -> Obj:
     lwt: Obj = {"size": _lws_size(ctx, role, par)}
     if b.lws_subgroup == "default8":
         lwt["subGroupPolicy"] = (
-            copy.deepcopy(own["subGroupPolicy"])
+            copy_tree(own["subGroupPolicy"])
             if truthy(own.get("subGroupPolicy"))
             else {"subGroupSize": 8}
         )
     elif b.lws_subgroup == "user" and truthy(own.get("subGroupPolicy")):
-        lwt["subGroupPolicy"] = copy.deepcopy(own["subGroupPolicy"])
+        lwt["subGroupPolicy"] = copy_tree(own["subGroupPolicy"])
     if b.lws_leader_template:
         if role == "decode":
             leader: Obj = {}
@@ -378,7 +378,7 @@ def pod_monitor(ctx: Ctx, role: str) -> Obj | None:
         "labels": labels,
     }
     if truthy(pm.get("annotations")):
-        meta["annotations"] = copy.deepcopy(pm["annotations"])
+        meta["annotations"] = copy_tree(pm["annotations"])
     if ctx.b.podmonitor_port == "name":
         port: Any = quote(default("metrics", pm.get("portName")))
     else:
@@ -392,13 +392,13 @@ def pod_monitor(ctx: Ctx, role: str) -> Obj | None:
         endpoint["scrapeTimeout"] = printed(pm["scrapeTimeout"])
     for key in ("relabelings", "metricRelabelings"):
         if truthy(pm.get(key)):
-            endpoint[key] = copy.deepcopy(pm[key])
+            endpoint[key] = copy_tree(pm[key])
     spec: Obj = {
         "selector": {"matchLabels": ctx.role_labels(role)},
         "podMetricsEndpoints": [endpoint],
     }
     if truthy(pm.get("namespaceSelector")):
-        spec["namespaceSelector"] = copy.deepcopy(pm["namespaceSelector"])
+        spec["namespaceSelector"] = copy_tree(pm["namespaceSelector"])
     return {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "PodMonitor",
@@ -421,7 +421,7 @@ def resource_claim_templates(ctx: Ctx) -> list[Obj]:
             },
         }
         if truthy(claim.get("selectors")):
-            request[go_str(claim.get("match"))]["selectors"] = copy.deepcopy(claim["selectors"])
+            request[go_str(claim.get("match"))]["selectors"] = copy_tree(claim["selectors"])
         return [
             {
                 "apiVersion": "resource.k8s.io/v1",
@@ -475,7 +475,7 @@ def _rct(ctx: Ctx, kind: str, name: str, par: Any, path: str) -> Obj | None:
         "count": count,
     }
     if truthy(config.get("selectors")):
-        device["selectors"] = copy.deepcopy(config["selectors"])
+        device["selectors"] = copy_tree(config["selectors"])
     return {
         "apiVersion": "resource.k8s.io/v1",
         "kind": "ResourceClaimTemplate",

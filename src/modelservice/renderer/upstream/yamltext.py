@@ -10,11 +10,13 @@ it, and so does this module.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
+from modelservice.datatree import copy_tree
 from modelservice.errors import ModelServiceError
 
-_PLAIN = re.compile(r"[A-Za-z_/][A-Za-z0-9_./=@+-]*\Z")
+_PLAIN = re.compile(r"(?:[A-Za-z_/]|--?[A-Za-z])[A-Za-z0-9_./=@+-]*\Z")
 #: Words YAML 1.1 reads as booleans or null (PyYAML's table).
 _SPECIAL_WORDS = frozenset(
     (
@@ -38,6 +40,14 @@ def parse_scalar(text: str) -> Any:
     """The value a YAML reader gives ``key: TEXT``."""
     if is_plain_string(text):
         return text
+    if text.isdigit() and (text == "0" or text[0] != "0"):
+        return int(text)
+    value = _parse_scalar(text)
+    return copy_tree(value) if isinstance(value, dict | list) else value
+
+
+@lru_cache(maxsize=512)
+def _parse_scalar(text: str) -> Any:
     from modelservice._yaml import yaml
 
     try:
