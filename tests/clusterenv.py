@@ -195,6 +195,37 @@ def make_client(kubeconfig: str) -> Client:
     return Client(KubeConfig.from_file(kubeconfig), field_manager="modelservice-tests")
 
 
+def token_kubeconfig(cluster: Cluster, namespace: str, account: str, path: Path) -> str:
+    """A kubeconfig that authenticates as ServiceAccount ``account`` of ``namespace``
+    (created if missing) with a fresh token: a restricted user for RBAC tests."""
+    import yaml
+    from lightkube.models.authentication_v1 import TokenRequestSpec
+    from lightkube.models.meta_v1 import ObjectMeta
+
+    try:
+        cluster.client.create(
+            ServiceAccount(metadata=ObjectMeta(name=account)), namespace=namespace
+        )
+    except ApiError as e:
+        if e.status.code != 409:
+            raise
+    token = cluster.client.create(
+        ServiceAccount.Token(
+            metadata=ObjectMeta(name=account, namespace=namespace),
+            spec=TokenRequestSpec(audiences=[], expirationSeconds=3600),
+        ),
+        account,
+        namespace=namespace,
+    ).status.token
+    config = yaml.safe_load(Path(cluster.kubeconfig).read_text())
+    config["users"] = [{"name": account, "user": {"token": token}}]
+    for ctx in config["contexts"]:
+        ctx["context"]["user"] = account
+        ctx["context"]["namespace"] = namespace
+    path.write_text(yaml.safe_dump(config))
+    return str(path)
+
+
 @pytest.fixture(scope="session")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     existing = os.environ.get(KUBECONFIG_ENV)

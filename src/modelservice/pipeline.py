@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from modelservice._record import Record
-from modelservice.errors import Problem, ValuesError
+from modelservice.errors import Problem, ValuesError, type_name
 from modelservice.values.checks import Validated, validate
 from modelservice.values.layering import Values, from_user
 from modelservice.values.model import ModelService
@@ -123,21 +123,36 @@ def _render_upstream(values: Values, release: str, namespace: str, skip_schema: 
 
 
 def _check_extra_objects(objects: list[dict[str, Any]], n_extra: int, namespace: str) -> None:
-    """An extra object may not stand in for one the release renders itself."""
-    from modelservice.renderer.manifest import identity
-
+    """An extra object may not stand in for one the release renders itself: the same
+    object to the API server (:func:`modelservice.kinds.identity`, by group, not version)."""
     if not n_extra:
         return
+    from modelservice.kinds import Identity, identity  # only now: it imports typing
+
     own = {identity(o, namespace) for o in objects[: len(objects) - n_extra]}
-    seen: set[tuple[str, str, str, str]] = set()
+    seen: set[Identity] = set()
     problems = []
     for i, obj in enumerate(objects[len(objects) - n_extra :]):
         ident = identity(obj, namespace)
+        meta = obj.get("metadata") or {}
+        for key in ("labels", "annotations"):
+            # Ownership marks are added to these maps when the object is applied.
+            given = meta.get(key)
+            if given is not None and (
+                not isinstance(given, dict) or not all(isinstance(v, str) for v in given.values())
+            ):
+                problems.append(
+                    Problem(
+                        f"extraObjects[{i}].metadata.{key}",
+                        f"must be a mapping of strings to strings, got {type_name(given)}"
+                        + (f" {given!r}" if isinstance(given, str) else ""),
+                    )
+                )
         if ident in own:
             problems.append(
                 Problem(
                     f"extraObjects[{i}]",
-                    f"{ident[1]} {ident[3]!r} is already "
+                    f"{ident.kind} {ident.name!r} is already "
                     "rendered by the release; give it another name",
                 )
             )
@@ -145,7 +160,7 @@ def _check_extra_objects(objects: list[dict[str, Any]], n_extra: int, namespace:
             problems.append(
                 Problem(
                     f"extraObjects[{i}]",
-                    f"duplicate of an earlier extra object ({ident[1]} {ident[3]!r})",
+                    f"duplicate of an earlier extra object ({ident.kind} {ident.name!r})",
                 )
             )
         seen.add(ident)

@@ -61,7 +61,8 @@ def crds(cluster: Any) -> None:
 
 
 class Operator:
-    """``modelservice operator run`` as a subprocess watching one namespace."""
+    """``modelservice operator run`` as a subprocess watching one namespace (all with
+    ``namespace=""``)."""
 
     def __init__(self, kubeconfig: str, namespace: str, workdir: Path, *args: str) -> None:
         self.kubeconfig = kubeconfig
@@ -74,9 +75,9 @@ class Operator:
 
     def start(self) -> Operator:
         env = {**os.environ, "KUBECONFIG": self.kubeconfig, "NO_COLOR": "1"}
-        cmd = [sys.executable, "-m", "modelservice.cli.main", "operator", "run",
-               "--namespace", self.namespace, "--stats-file", str(self.stats_file),
-               "--resync", "5", *self.args]  # fmt: skip
+        scope = ["--namespace", self.namespace] if self.namespace else ["--all-namespaces"]
+        cmd = [sys.executable, "-m", "modelservice.cli.main", "operator", "run", *scope,
+               "--stats-file", str(self.stats_file), "--resync", "5", *self.args]  # fmt: skip
         log = self.log_file.open("ab")
         self.proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
         log.close()
@@ -134,8 +135,8 @@ def operator_factory(
 ) -> Iterator[Callable[..., Operator]]:
     started: list[Operator] = []
 
-    def make(*args: str, start: bool = True) -> Operator:
-        op = Operator(cluster.kubeconfig, namespace, tmp_path, *args)
+    def make(*args: str, start: bool = True, kubeconfig: str | None = None) -> Operator:
+        op = Operator(kubeconfig or cluster.kubeconfig, namespace, tmp_path, *args)
         started.append(op)
         return op.start() if start else op
 

@@ -74,7 +74,7 @@ def test_a_refused_container_name_does_not_also_make_a_duplicate() -> None:
         (["template", "x", "-f", "{d}"], "values file is a directory ({d})"),
         (
             ["template", "x", "--set-file", "routing.modelName={d}/missing"],
-            "file '{d}/missing': not found",
+            "file not found (--set-file {d}/missing)",
         ),
         (["status", "x", "--kubeconfig", "{d}/kc"], "kubeconfig '{d}/kc' not found"),
     ],

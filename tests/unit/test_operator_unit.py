@@ -15,6 +15,7 @@ import yaml
 
 import modelservice
 from modelservice.cli.main import main
+from modelservice.cluster.memory import MemoryCluster
 from modelservice.operator import crd as crdmod
 from modelservice.operator.desired import (
     adopt,
@@ -309,7 +310,10 @@ def test_manifests_objects_and_image() -> None:
     kinds = [(d["kind"], d["metadata"]["name"]) for d in docs]
     assert ("CustomResourceDefinition", "modelservices.llm-d.ai") in kinds
     assert ("CustomResourceDefinition", "kopfpeerings.kopf.dev") in kinds
-    assert ("ClusterKopfPeering", "modelservice") in kinds
+    # no custom resources: kubectl maps every kind before the CRDs are established
+    assert {d["apiVersion"].partition("/")[0] for d in docs} <= {
+        "apiextensions.k8s.io", "v1", "rbac.authorization.k8s.io", "apps"
+    }  # fmt: skip
     deploy = next(d for d in docs if d["kind"] == "Deployment")
     assert deploy["metadata"]["namespace"] == "ops"
     container = deploy["spec"]["template"]["spec"]["containers"][0]
@@ -326,12 +330,31 @@ def test_manifests_watch_namespace_uses_roles() -> None:
     docs = [d for d in yaml.safe_load_all(out) if d]
     roles = [d for d in docs if d["kind"] == "Role"]
     assert sorted(r["metadata"]["namespace"] for r in roles) == ["a", "b"]
-    cluster_role = next(d for d in docs if d["kind"] == "ClusterRole")
-    groups = {g for r in cluster_role["rules"] for g in r["apiGroups"]}
-    assert groups == {"apiextensions.k8s.io", ""}  # discovery only, nothing to write
-    assert all(set(r["verbs"]) <= {"list", "watch"} for r in cluster_role["rules"])
-    peerings = [d for d in docs if d["kind"] == "KopfPeering"]
-    assert sorted(p["metadata"]["namespace"] for p in peerings) == ["a", "b"]
+    # nothing cluster-wide: the operator does not observe namespaces or CRDs then
+    assert not [d for d in docs if d["kind"] in ("ClusterRole", "ClusterRoleBinding")]
+    rules = roles[0]["rules"]
+    assert {"apiGroups": ["kopf.dev"], "resources": ["kopfpeerings"],
+            "verbs": ["get", "list", "watch", "patch", "create"]} in rules  # fmt: skip
+    deploy = next(d for d in docs if d["kind"] == "Deployment")
+    args = deploy["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert args.count("--namespace") == 2 and "--all-namespaces" not in args
+
+
+def test_manifests_namespace_scoped_holds_only_namespaced_objects() -> None:
+    code, out = run_cli(
+        "operator", "manifests", "-n", "team-a", "--watch-namespace", "team-a",
+        "--namespace-scoped", "--allow", "secret=hf-token",
+    )  # fmt: skip
+    assert code == 0
+    docs = [d for d in yaml.safe_load_all(out) if d]
+    assert [d["kind"] for d in docs] == ["ServiceAccount", "Role", "RoleBinding", "Deployment"]
+    assert {d["metadata"]["namespace"] for d in docs} == {"team-a"}
+    args = docs[-1]["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert "--allow=secret=hf-token" in args
+    code, _ = run_cli("operator", "manifests", "--namespace-scoped")
+    assert code == 1
+    code, _ = run_cli("operator", "manifests", "--allow", "everything")
+    assert code == 1
 
 
 def test_rbac_is_least_privilege() -> None:
@@ -375,7 +398,7 @@ def test_desired_children_are_owned_labelled_and_hashed() -> None:
     desired = desired_children(parent({}))
     assert desired.error is None
     rendered = modelservice.render({}, release="llama", namespace="ns")
-    assert [key_of(o) for o in desired.objects] == [key_of(o) for o in rendered]
+    assert [key_of(o) for o in desired.objects] == [key_of(o, "ns") for o in rendered]
     for obj, plain in zip(desired.objects, rendered, strict=True):
         meta = obj["metadata"]
         assert meta["namespace"] == "ns"
@@ -477,7 +500,7 @@ def test_plan_skips_what_is_current_and_prunes_what_is_gone() -> None:
         adopt({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"}}, parent(uid="u2"))
     )
     steps = plan(p, desired, live, [*live.values(), extra, other])
-    assert [key_of(o) for o in steps.delete] == [("", "Service", "old")]
+    assert [key_of(o) for o in steps.delete] == [("", "Service", "ns", "old")]
 
     # a conflicting object is not taken over
     deploy_key = next(k for k in live if k[1] == "Deployment")
@@ -567,80 +590,71 @@ def test_merge_patch() -> None:
 # ---------------------------------------------------------------- whole reconciles
 
 
+class FakeCluster(MemoryCluster):
+    """The in-memory cluster plus what the operator uses on top: per-thread request
+    counts, status patches (into the view's parents), Events, and pod lists on demand."""
+
+    def __init__(self, view: FakeView) -> None:
+        super().__init__("ns")
+        self.view = view
+        self.pods: list[dict[str, Any]] = []
+        self.events: list[tuple[str, str, str]] = []
+
+    @property
+    def thread_requests(self) -> int:
+        return self.requests
+
+    def list(self, api_version: str, kind: str, **kwargs: Any) -> list[dict[str, Any]]:
+        if kind == "Pod":
+            self._count("list Pod")
+            return self.pods
+        return super().list(api_version, kind, **kwargs)
+
+    def get(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> Any:
+        if kind == crdmod.KIND:
+            self._count(f"get {kind}/{name}")
+            return self.view.parents.get((namespace or "", name))
+        return super().get(api_version, kind, name, namespace)
+
+    def patch_status(self, name: str, namespace: str, patch: dict[str, Any]) -> dict[str, Any]:
+        self._count("patch status")
+        body = self.view.parents[(namespace, name)]
+        body["status"] = apply_merge(body.get("status") or {}, patch)
+        return body
+
+    def post_event(
+        self, parent: dict[str, Any], type_: str, reason: str, message: str, source: str
+    ) -> None:
+        self.events.append((type_, reason, message))
+
+    def is_cluster_scoped(self, api_version: str, kind: str) -> bool:
+        return False
+
+
 class FakeView:
+    """The watch caches: labelled objects of the watched kinds, read from the cluster."""
+
     def __init__(self) -> None:
-        self.objects: dict[tuple[str, str, str], dict[str, Any]] = {}
         self.parents: dict[tuple[str, str], dict[str, Any]] = {}
+        self.cluster: FakeCluster | None = None
+
+    @property
+    def objects(self) -> dict[Any, dict[str, Any]]:
+        assert self.cluster is not None
+        return self.cluster.objects
 
     def parent(self, namespace: str, name: str) -> dict[str, Any] | None:
         return self.parents.get((namespace, name))
 
     def children(self, namespace: str, owner: str) -> list[dict[str, Any]]:
         return [
-            o for o in self.objects.values()
-            if (o["metadata"].get("labels") or {}).get(crdmod.OWNER_LABEL) == owner
+            o for k, o in self.objects.items()
+            if self.watches(k.group, k.kind)
+            and (o["metadata"].get("labels") or {}).get(crdmod.OWNER_LABEL) == owner
         ]  # fmt: skip
 
     def watches(self, api_version: str, kind: str) -> bool:
         return kind != "ConfigMap"
-
-
-class FakeCluster:
-    """Applies into the view (as the watch would), counts requests."""
-
-    def __init__(self, view: FakeView) -> None:
-        self.view = view
-        self.thread_requests = 0
-        self.log: list[str] = []
-        self.configmaps: dict[str, dict[str, Any]] = {}
-        self.ready = True
-        self.pods: list[dict[str, Any]] = []
-
-    def list(self, api_version: str, kind: str, *, namespace: str, labels: Any) -> Any:
-        self.thread_requests += 1
-        self.log.append(f"list {kind}")
-        return self.pods
-
-    def apply(self, obj: dict[str, Any], *, force: bool = True) -> dict[str, Any]:
-        self.thread_requests += 1
-        self.log.append(f"apply {obj['kind']}/{obj['metadata']['name']}")
-        live = make_live(obj)
-        if obj["kind"] == "Deployment" and self.ready:
-            n = obj["spec"].get("replicas", 1)
-            live["status"].update(
-                replicas=n, readyReplicas=n, updatedReplicas=n, availableReplicas=n
-            )
-        if obj["kind"] == "ConfigMap":
-            self.configmaps[obj["metadata"]["name"]] = live
-        else:
-            self.view.objects[key_of(obj)] = live
-        return live
-
-    def delete(self, api_version: str, kind: str, name: str, namespace: str) -> bool:
-        self.thread_requests += 1
-        self.log.append(f"delete {kind}/{name}")
-        if kind == "ConfigMap":
-            return self.configmaps.pop(name, None) is not None
-        return self.view.objects.pop((api_version.rpartition("/")[0], kind, name), None) is not None
-
-    def get(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> Any:
-        self.thread_requests += 1
-        self.log.append(f"get {kind}/{name}")
-        if kind == "ConfigMap":
-            return self.configmaps.get(name)
-        if kind == crdmod.KIND:
-            return self.view.parents.get((namespace or "", name))
-        return self.view.objects.get((api_version.rpartition("/")[0], kind, name))
-
-    def patch_status(self, name: str, namespace: str, patch: dict[str, Any]) -> dict[str, Any]:
-        self.thread_requests += 1
-        self.log.append("patch status")
-        body = self.view.parents[(namespace, name)]
-        body["status"] = apply_merge(body.get("status") or {}, patch)
-        return body
-
-    def is_cluster_scoped(self, api_version: str, kind: str) -> bool:
-        return False
 
 
 def apply_merge(old: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
@@ -658,9 +672,14 @@ def apply_merge(old: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
 def setup(spec: dict[str, Any]) -> tuple[FakeView, FakeCluster, Reconciler, dict[str, Any]]:
     view = FakeView()
     cluster = FakeCluster(view)
+    view.cluster = cluster
     body = parent(spec)
     view.parents[("ns", "llama")] = body
     return view, cluster, Reconciler(cluster, view), body  # type: ignore[arg-type]
+
+
+def configmaps(cluster: FakeCluster) -> set[str]:
+    return {k.name for k in cluster.objects if k.kind == "ConfigMap"}
 
 
 def test_reconcile_creates_then_is_read_only() -> None:
@@ -680,11 +699,11 @@ def test_reconcile_repairs_drift_and_prunes() -> None:
     deploy_key = next(k for k in view.objects if k[1] == "Deployment")
     view.objects[deploy_key]["spec"]["replicas"] = 7  # kubectl scale
     result = rec.reconcile(view.parents[("ns", "llama")])
-    assert result.applied == [f"Deployment/{deploy_key[2]} (drifted at spec.replicas)"]
+    assert result.applied == [f"Deployment/{deploy_key.name} (drifted at spec.replicas)"]
     assert view.objects[deploy_key]["spec"]["replicas"] == 1
     del view.objects[deploy_key]  # kubectl delete
     result = rec.reconcile(view.parents[("ns", "llama")], trigger="event:Deployment")
-    assert result.applied == [f"Deployment/{deploy_key[2]} (missing)"]
+    assert result.applied == [f"Deployment/{deploy_key.name} (missing)"]
     assert "get ModelService/llama" in cluster.log  # owner checked before re-creating
 
     body = view.parents[("ns", "llama")]
@@ -692,8 +711,10 @@ def test_reconcile_repairs_drift_and_prunes() -> None:
     body["metadata"]["generation"] = 2
     result = rec.reconcile(body)
     # The pods' ServiceAccount stays while decode is in the spec, as the chart keeps it.
-    assert result.deleted == [f"Deployment/{deploy_key[2]}"]
-    assert [k[1:] for k in view.objects] == [("ServiceAccount", "llama-llm-d-modelservice")]
+    assert result.deleted == [f"Deployment/{deploy_key.name}"]
+    assert [(k.kind, k.name) for k in view.objects] == [
+        ("ServiceAccount", "llama-llm-d-modelservice")
+    ]
     assert body["status"]["observedGeneration"] == 2 and "decode" not in body["status"]
 
 
@@ -723,14 +744,14 @@ def test_reconcile_extra_objects_of_unwatched_kinds() -> None:
     ]}  # fmt: skip
     view, cluster, rec, body = setup(spec)
     rec.reconcile(body)
-    assert "cm" in cluster.configmaps
+    assert "cm" in configmaps(cluster)
     cluster.log.clear()
     again = rec.reconcile(view.parents[("ns", "llama")])
     assert again.noop and cluster.log == ["get ConfigMap/cm"]  # read, not applied
     body = view.parents[("ns", "llama")]
     body["spec"] = LIGHT
     rec.reconcile(body)
-    assert "cm" not in cluster.configmaps  # pruned via the status' owned list
+    assert "cm" not in configmaps(cluster)  # pruned via the status' owned list
 
 
 def test_kick_coalesces_and_uses_the_latest_parent() -> None:

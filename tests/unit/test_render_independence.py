@@ -1,5 +1,6 @@
 """Rendered objects share no mutable part (issue 11, bug 1), and the cluster layer never
-edits a rendered object in place.
+edits a rendered object in place (it marks copies, with label and annotation maps of their
+own).
 
 The bug: the EPP Deployment's labels were the same dict as its ``spec.selector
 .matchLabels``; adding Helm's ownership label at apply time put it into the immutable
@@ -16,7 +17,7 @@ import pytest
 import yaml
 
 import modelservice
-from modelservice.cluster.release import own
+from modelservice.cluster.apply import HelmOwner
 from modelservice.pipeline import render_release
 from tests.unit.helpers import CASES_DIR, REPO_ROOT, find
 
@@ -82,14 +83,14 @@ def test_examples_render_without_shared_parts(example: Path) -> None:
 def test_ownership_labels_stay_out_of_the_epp_selector() -> None:
     case = _render_case(CASES_DIR / "example-facebook")
     epp = find(case.objects, "Deployment", "facebook-llm-d-modelservice-epp")
-    owned = own(epp, "facebook", "llm-d")
+    owned = HelmOwner("facebook", "llm-d").mark(epp)
     selector = owned["spec"]["selector"]["matchLabels"]
     assert selector == {"llm-d.ai/epp": "facebook-llm-d-modelservice-epp"}
     assert owned["spec"]["template"]["metadata"]["labels"] == selector
     assert owned["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "Helm"
 
 
-def test_own_never_edits_its_input_even_when_its_parts_are_shared() -> None:
+def test_marking_never_edits_its_input_even_when_its_parts_are_shared() -> None:
     """Defence in depth: whatever a caller passes (a hand-built object, or one read back
     from an old release record), the ownership metadata goes into new maps only."""
     labels = {"app": "x"}
@@ -99,7 +100,7 @@ def test_own_never_edits_its_input_even_when_its_parts_are_shared() -> None:
         "metadata": {"name": "x", "labels": labels},
         "spec": {"selector": {"matchLabels": labels}},
     }
-    owned = own(obj, "rel", "ns")
+    owned = HelmOwner("rel", "ns").mark(obj)
     assert labels == {"app": "x"}
     assert obj["metadata"] == {"name": "x", "labels": {"app": "x"}}
     assert owned["spec"]["selector"]["matchLabels"] == {"app": "x"}

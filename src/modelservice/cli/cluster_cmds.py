@@ -93,13 +93,20 @@ def _apply_flags(p: argparse.ArgumentParser, *, upgrade: bool) -> None:
         help="refuse to take over fields another field manager owns (default: take "
         "them over, so the release's values win)",
     )
+    g.add_argument(
+        "--take-ownership",
+        action="store_true",
+        help="adopt existing objects that are not this release's (as Helm 4): without it, "
+        "an object that exists and lacks this release's Helm ownership marks is refused",
+    )
     if upgrade:
+        _foreign_flag(g)
         g.add_argument("--install", action="store_true", help="install the release if missing")
         g.add_argument(
             "--force",
             action="store_true",
-            help="take over a stale lock (a pending "
-            "revision older than --timeout, e.g. from a killed process)",
+            help="take over a stale lock: a pending revision whose holder's deadline (its "
+            "start plus its own --timeout) has passed, e.g. from a killed process",
         )
         g.add_argument(
             "--history-max",
@@ -108,6 +115,17 @@ def _apply_flags(p: argparse.ArgumentParser, *, upgrade: bool) -> None:
             metavar="N",
             help="revisions to keep (default 10; 0 keeps all)",
         )
+
+
+def _foreign_flag(g: argparse._ActionsContainer) -> None:
+    g.add_argument(
+        "--include-foreign-objects",
+        dest="include_foreign",
+        action="store_true",
+        help="also act on entries of the release records that are cluster-scoped or in "
+        "another namespace (skipped by default: anyone who can write Secrets in the "
+        "namespace can write a record)",
+    )
 
 
 def _add_install(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -165,8 +183,9 @@ def _add_diff(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         formatter_class=fmt,
         description=dedent("""\
         Compare the live objects with a server-side dry run of the new values, per object,
-        as a unified diff (server-owned fields left out). Exit status 0 when nothing would
-        change, 2 when something would, 1 on error.
+        as a unified diff (server-owned fields left out; Secret values masked unless
+        --show-secrets). Exit status 0 when nothing would change, 2 when something would,
+        1 on error.
 
         example:
           modelservice diff sim -n llm-d -f examples/simulator.yaml --set decode.replicas=3
@@ -175,6 +194,11 @@ def _add_diff(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("release", metavar="RELEASE")
     _cluster_flags(p)
     add_value_flags(p)
+    p.add_argument(
+        "--show-secrets",
+        action="store_true",
+        help="show Secret values (masked as *** by default, as kubectl diff does)",
+    )
     p.set_defaults(func=cmd_diff)
 
 
@@ -193,6 +217,7 @@ def _add_status(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     )
     p.add_argument("release", metavar="RELEASE")
     _cluster_flags(p)
+    _foreign_flag(p)
     add_output_flag(p)
     p.set_defaults(func=cmd_status)
 
@@ -245,7 +270,12 @@ def _add_rollback(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     _cluster_flags(p)
     p.add_argument("--wait", action="store_true", help="wait until ready")
     p.add_argument("--timeout", type=_duration, default=300.0, metavar="DURATION")
-    p.add_argument("--force", action="store_true", help="take over a stale lock")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="take over a stale lock (a pending revision past its holder's deadline)",
+    )
+    _foreign_flag(p)
     _dry_run_flag(p)
     p.set_defaults(func=cmd_rollback)
 
@@ -257,8 +287,9 @@ def _add_uninstall(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "uninstall",
         formatter_class=fmt,
         description="Delete the release's objects in reverse install order, "
-        "then its records.\n\nexample:\n  modelservice uninstall sim -n llm-d "
-        "--wait",
+        "then its records. Only objects whose Helm ownership marks still name this "
+        "release are deleted; those annotated helm.sh/resource-policy=keep stay.\n\n"
+        "example:\n  modelservice uninstall sim -n llm-d --wait",
     )
     p.add_argument("release", metavar="RELEASE")
     _cluster_flags(p)
@@ -267,6 +298,7 @@ def _add_uninstall(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     p.add_argument(
         "--keep-history", action="store_true", help="keep the records, marked uninstalled"
     )
+    _foreign_flag(p)
     _dry_run_flag(p)
     p.set_defaults(func=cmd_uninstall)
 
@@ -361,6 +393,7 @@ def _deploy(args: argparse.Namespace, op: str) -> int:
         force_conflicts=args.force_conflicts,
         progress=progress,
     )
+    common["take_ownership"] = args.take_ownership
     started = time.monotonic()
     try:
         if op == "install":
@@ -371,6 +404,7 @@ def _deploy(args: argparse.Namespace, op: str) -> int:
                 install=args.install,
                 force=args.force,
                 history_max=args.history_max,
+                include_foreign=args.include_foreign,
                 **common,
             )
     finally:
@@ -420,7 +454,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     import difflib
 
     values = load(args)
-    diffs = _release(args).diff(values)
+    diffs = _release(args).diff(values, show_secrets=args.show_secrets)
     changed = 0
     for d in diffs:
         if d.action == "unchanged":
@@ -428,6 +462,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
         changed += 1
         title = f"{d.kind}/{d.name} ({d.action})"
         print(_color("1", title))
+        if d.note:
+            print(_color("33", f"# an upgrade refuses it: {d.note} (see --take-ownership)"))
         for line in difflib.unified_diff(
             d.before.splitlines(), d.after.splitlines(), "live", "after upgrade", lineterm="", n=3
         ):
@@ -487,7 +523,7 @@ def _status_fields(st: ReleaseStatus) -> dict[str, Any]:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    st = _release(args).status()
+    st = _release(args).status(include_foreign=args.include_foreign)
     if args.output != "table":
         print_structured(_status_fields(st), args.output)
         return EXIT_OK
@@ -526,7 +562,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         kubeconfig=args.kubeconfig, context=args.kube_context, namespace=args.namespace
     )
     records = list_releases(
-        cluster, namespace=cluster.namespace, all_namespaces=args.all_namespaces
+        cluster,
+        namespace=cluster.namespace,
+        all_namespaces=args.all_namespaces,
+        on_warnings=print_warnings,
     )
     if args.output != "table":  # Helm's fields, its revision a string as in `helm list`
         fields = [
@@ -552,11 +591,12 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from modelservice.cluster.release import ReleaseError
+    from modelservice.cluster.errors import ReleaseNotFound
 
-    records = _release(args).history()
+    rel = _release(args)
+    records = rel.history()
     if not records:
-        raise ReleaseError(f"release {args.release!r} not found")
+        raise ReleaseNotFound(args.release, rel.namespace)
     if args.output != "table":  # Helm's fields, as `helm history -o json`
         fields = [
             {
@@ -588,6 +628,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
             wait=args.wait,
             timeout=args.timeout,
             force=args.force,
+            include_foreign=args.include_foreign,
             progress=progress,
             dry_run=args.dry_run or False,
         )
@@ -602,19 +643,29 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 def cmd_uninstall(args: argparse.Namespace) -> int:
     dry_run = args.dry_run not in (None, "none")
-    gone = _release(args).uninstall(
+    report = _release(args).uninstall(
         wait=args.wait and not dry_run,
         timeout=args.timeout,
         keep_history=args.keep_history,
+        include_foreign=args.include_foreign,
         dry_run=args.dry_run or False,
     )
+    left = len(report.kept) + len(report.foreign)
     if dry_run:
-        for _, kind, _, name in gone:
-            print(f"  would delete {kind}/{name}")
+        for ident in report.deleted:
+            print(f"  would delete {ident.kind}/{ident.name}")
+        for ident in [*report.kept, *report.foreign]:
+            print(f"  keep {ident.kind}/{ident.name}")
         print(
             f"dry run ({args.dry_run}) of uninstalling release {args.release!r}: "
-            f"{len(gone)} objects and the release's records would be deleted; nothing was deleted"
+            f"{len(report.deleted)} objects and the release's records would be deleted"
+            + (f", {left} left in place" if left else "")
+            + "; nothing was deleted"
         )
         return EXIT_OK
-    print(f"release {args.release!r} uninstalled ({len(gone)} objects deleted)")
+    print(
+        f"release {args.release!r} uninstalled ({len(report.deleted)} objects deleted"
+        + (f", {left} left in place" if left else "")
+        + ")"
+    )
     return EXIT_OK

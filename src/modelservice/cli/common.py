@@ -218,5 +218,9 @@ def fail(err: ModelServiceError) -> NoReturn:
         for p in err.problems:
             print(f"  - {p}", file=sys.stderr)
     else:
-        print(f"{label} {err}", file=sys.stderr)
+        # Cluster errors word their hints for the interface: --create-namespace here,
+        # create_namespace=True in the Python API.
+        describe = getattr(err, "describe", None)
+        text = describe(cli=True) if describe is not None else str(err)
+        print(f"{label} {text}", file=sys.stderr)
     raise SystemExit(EXIT_ERROR)

@@ -46,11 +46,24 @@ def _add_operator(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="print the CRD, RBAC, ServiceAccount and Deployment that install the operator",
         description=dedent("""\
             Print every object that installs the operator: the ModelService CRD, kopf's
-            peering CRDs and peering object, a least-privilege ClusterRole (or a Role per
-            watched namespace), a ServiceAccount and the operator Deployment.
+            peering CRDs, a least-privilege ClusterRole (or, with --watch-namespace, a
+            Role per watched namespace and nothing cluster-wide), a ServiceAccount and
+            the operator Deployment. It holds no custom resources, so one
+            'kubectl apply --server-side -f -' installs it on a fresh cluster.
 
-            Objects of kinds other than those the renderer makes (extraObjects) need RBAC
-            rules added by hand.
+            The operator refuses, by default, what could give a ModelService's author
+            more than the chart's objects (see README, "Operator security model");
+            --allow relaxes that for the operator installed. Objects of kinds other
+            than those the renderer makes (extraObjects) need RBAC rules added by hand
+            and an --allow kind=.
+
+            examples:
+              modelservice operator manifests --image ghcr.io/me/modelservice:0.1.0 \\
+                  | kubectl apply --server-side -f -
+              # an admin installs the CRDs; a namespace admin installs the operator:
+              modelservice operator manifests --crds-only | kubectl apply --server-side -f -
+              modelservice operator manifests -n team-a --watch-namespace team-a \\
+                  --namespace-scoped | kubectl apply --server-side -f -
             """),
     )
     from modelservice.operator.manifests import DEFAULT_IMAGE
@@ -86,6 +99,13 @@ def _add_operator(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         action="store_true",
         help="print only the CRDs (ModelService and kopf's peering CRDs)",
     )
+    p.add_argument(
+        "--namespace-scoped",
+        action="store_true",
+        help="print only namespaced objects (no CRDs, no Namespace, no cluster-wide RBAC): "
+        "what a namespace admin can apply; needs --watch-namespace",
+    )
+    _allow_flag(p)
     p.set_defaults(func=cmd_manifests)
 
     p = osub.add_parser(
@@ -137,6 +157,7 @@ def _add_operator(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     p.add_argument("-v", "--verbose", action="store_true", help="log every reconcile")
     p.add_argument("--debug", action="store_true", help="log kopf's and every API request")
+    _allow_flag(p)
     p.set_defaults(func=cmd_run)
 
     p = osub.add_parser(
@@ -158,26 +179,36 @@ def _add_operator(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.set_defaults(func=cmd_convert)
 
 
-#: The parser builder of each command of this module.
-_BUILDERS = {
-    "operator": _add_operator,
-}
-
-
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], command: str) -> None:
-    """Add the parser of ``command`` (one of this module's) to ``sub``."""
-    _BUILDERS[command](sub)
+def _allow_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--allow",
+        action="append",
+        default=[],
+        metavar="SETTING",
+        help="let ModelServices have what the operator refuses by default (repeatable): "
+        "rbac, host-namespaces, host-path, privileged, external-ips, node-ports, secrets, "
+        "service-accounts, secret=NAME[,NAME], service-account=NAME[,NAME], "
+        "kind=KIND[.GROUP][,...]",
+    )
 
 
 def cmd_manifests(args: argparse.Namespace) -> int:
+    from modelservice.errors import ValuesError
     from modelservice.operator.crd import crd
     from modelservice.operator.manifests import (
         DEFAULT_NAMESPACE,
         manifests,
         peering_crds,
     )
+    from modelservice.operator.policy import Policy, PolicyError
     from modelservice.output.yaml import dump
 
+    try:
+        Policy.parse(args.allow)
+    except PolicyError as err:
+        raise ValuesError(str(err)) from None
+    if args.namespace_scoped and not args.watch_namespace:
+        raise ValuesError("--namespace-scoped needs --watch-namespace (the namespaces to watch)")
     if args.crds_only:
         objects = [crd(), *peering_crds()]
     else:
@@ -187,6 +218,8 @@ def cmd_manifests(args: argparse.Namespace) -> int:
             watch_namespaces=args.watch_namespace,
             replicas=args.replicas,
             peering=not args.standalone,
+            namespace_scoped=args.namespace_scoped,
+            allow=args.allow,
         )
     sys.stdout.write("".join(f"---\n{dump(o)}" for o in objects))
     return EXIT_OK
@@ -209,6 +242,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         stats_file=args.stats_file,
         verbose=args.verbose,
         debug=args.debug,
+        allow=args.allow,
     )
     return EXIT_OK
 
@@ -223,3 +257,14 @@ def cmd_convert(args: argparse.Namespace) -> int:
     print_warnings(checked.warnings)
     sys.stdout.write(dump(custom_resource(args.name, values.user, args.namespace)))
     return EXIT_OK
+
+
+#: The parser builder of each command of this module.
+_BUILDERS = {
+    "operator": _add_operator,
+}
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], command: str) -> None:
+    """Add the parser of ``command`` (one of this module's) to ``sub``."""
+    _BUILDERS[command](sub)

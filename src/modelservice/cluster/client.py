@@ -12,9 +12,32 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from modelservice.errors import ModelServiceError, os_reason
+from modelservice.cluster.errors import (
+    AlreadyExists,
+    ClusterError,
+    Conflict,
+    ConflictError,
+    FieldConflict,
+    Forbidden,
+    Invalid,
+    KindNotServed,
+    NamespaceNotFound,
+    NotFound,
+    Unreachable,
+)
+from modelservice.errors import os_reason
+
+__all__ = [
+    "FIELD_MANAGER",
+    "Api",
+    "Cluster",
+    "ClusterError",
+    "ConflictError",
+    "NotFoundError",
+    "ResourceType",
+]
 
 #: Helm 4 applies with this field manager; sharing it lets a team switch tools without
 #: server-side apply conflicts.
@@ -36,17 +59,8 @@ _CRD_OPTION = {
     ("inference.networking.x-k8s.io", "InferenceModel"): "routing.inferenceModel.create=false",
 }
 
-
-class ClusterError(ModelServiceError):
-    """Something the cluster refused or could not do, in plain words with the fix."""
-
-
-class ConflictError(ClusterError):
-    """Another field manager owns fields this apply would change."""
-
-
-class NotFoundError(ClusterError):
-    """The object (or namespace) does not exist."""
+#: The first API's name for a missing object; the same class.
+NotFoundError = NotFound
 
 
 @dataclass(frozen=True)
@@ -59,6 +73,52 @@ class ResourceType:
     @property
     def group(self) -> str:
         return self.api_version.rpartition("/")[0]
+
+
+class Api(Protocol):
+    """What the lifecycle, the apply engine and the record storage need from a cluster:
+    :class:`Cluster` over the network, :class:`~modelservice.cluster.memory.MemoryCluster`
+    in unit tests. Errors are the types of :mod:`modelservice.cluster.errors`."""
+
+    namespace: str
+    requests: int
+
+    def resource_type(self, api_version: str, kind: str) -> ResourceType: ...
+
+    def get(
+        self, api_version: str, kind: str, name: str, namespace: str | None = None
+    ) -> dict[str, Any] | None: ...
+
+    def list(
+        self,
+        api_version: str,
+        kind: str,
+        *,
+        namespace: str | None = None,
+        labels: dict[str, str] | None = None,
+        all_namespaces: bool = False,
+    ) -> list[dict[str, Any]]: ...
+
+    def apply(
+        self, obj: dict[str, Any], *, force: bool = True, dry_run: bool = False
+    ) -> dict[str, Any]: ...
+
+    def create(self, obj: dict[str, Any]) -> dict[str, Any]: ...
+
+    def replace(self, obj: dict[str, Any]) -> dict[str, Any]: ...
+
+    def delete(
+        self,
+        api_version: str,
+        kind: str,
+        name: str,
+        namespace: str | None = None,
+        *,
+        uid: str | None = None,
+        dry_run: bool = False,
+    ) -> bool: ...
+
+    def ensure_namespace(self, name: str, *, create: bool) -> None: ...
 
 
 def _group_version(api_version: str) -> tuple[str, str]:
@@ -140,16 +200,19 @@ class Cluster:
         self._served[api_version] = found
         return found
 
-    def _raw_get(self, path: str) -> dict[str, Any] | None:
+    def _http_client(self) -> Any:
         from lightkube.config.client_adapter import Client as adapter
         from lightkube.config.client_adapter import ConnectionParams
 
         http = getattr(self, "_http", None)
         if http is None:
             http = self._http = adapter(self._config, ConnectionParams())
+        return http
+
+    def _raw_get(self, path: str) -> dict[str, Any] | None:
         self.requests += 1
         try:
-            resp = http.get(path)
+            resp = self._http_client().get(path)
         except Exception as exc:
             raise self._unreachable(exc) from None
         if resp.status_code == 404:
@@ -162,7 +225,7 @@ class Cluster:
         return result
 
     def resource_type(self, api_version: str, kind: str) -> ResourceType:
-        """How the cluster serves a kind; a clear error when it does not (missing CRD)."""
+        """How the cluster serves a kind; :class:`KindNotServed` when it does not."""
         key = (api_version, kind)
         known = self._types.get(key)
         if known is not None:
@@ -175,7 +238,7 @@ class Cluster:
             option = _CRD_OPTION.get((group, kind))
             if option:
                 hint = f"{hint.split(', or set')[0]}, or set {option}"
-            raise ClusterError(f"{kind} ({api_version}) is not served by this cluster: {hint}")
+            raise KindNotServed(api_version, kind, hint)
         self._types[key] = rtype
         return rtype
 
@@ -198,7 +261,7 @@ class Cluster:
         try:
             return fn(*args, **kwargs)
         except ApiError as exc:
-            raise self._api_error(what, exc) from None
+            raise self._api_error(what, _status_of(exc.status)) from None
         except ClusterError:
             raise
         except Exception as exc:
@@ -234,7 +297,7 @@ class Cluster:
             return _as_dict(
                 self._call(f"get {kind}/{name}", self.client.get, cls, name, namespace=ns)
             )
-        except NotFoundError:
+        except NotFound:
             return None
 
     def list(
@@ -257,11 +320,15 @@ class Cluster:
         return [_as_dict(i) for i in items]
 
     def create(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """Create; :class:`AlreadyExists` when the object is there."""
         cls = self.resource_class(obj["apiVersion"], obj["kind"])
-        what = f"create {obj['kind']}/{obj['metadata']['name']}"
+        meta = obj["metadata"]
+        what = f"create {obj['kind']}/{meta.get('name') or meta.get('generateName', '')}"
         return _as_dict(self._call(what, self.client.create, cls(obj), namespace=self._ns(obj)))
 
     def replace(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """Replace; with ``metadata.resourceVersion`` set this is a compare-and-swap that
+        raises :class:`Conflict` when the object changed since it was read."""
         cls = self.resource_class(obj["apiVersion"], obj["kind"])
         what = f"update {obj['kind']}/{obj['metadata']['name']}"
         return _as_dict(self._call(what, self.client.replace, cls(obj), namespace=self._ns(obj)))
@@ -273,35 +340,70 @@ class Cluster:
         name: str,
         namespace: str | None = None,
         *,
+        uid: str | None = None,
         dry_run: bool = False,
     ) -> bool:
         """Delete in the background (dependents are garbage-collected); False if absent.
-        With ``dry_run`` the API server only checks the deletion."""
-        from lightkube.types import CascadeType
 
-        cls = self.resource_class(api_version, kind)
+        With ``uid`` the API server deletes only that object (a precondition): one that was
+        deleted and created again since it was read raises :class:`Conflict`. With
+        ``dry_run`` it only checks the deletion.
+        """
+        rtype = self.resource_type(api_version, kind)
         ns = self._scope(api_version, kind, namespace)
+        group, version = _group_version(api_version)
+        base = f"/api/{version}" if not group else f"/apis/{group}/{version}"
+        where = f"/namespaces/{ns}" if ns else ""
+        body: dict[str, Any] = {
+            "apiVersion": "v1",
+            "kind": "DeleteOptions",
+            "propagationPolicy": "Background",
+        }
+        if uid:
+            body["preconditions"] = {"uid": uid}
         try:
-            self._call(
+            self._raw(
+                "DELETE",
+                f"{base}{where}/{rtype.plural}/{name}" + ("?dryRun=All" if dry_run else ""),
                 f"delete {kind}/{name}",
-                self.client.delete,
-                cls,
-                name,
-                namespace=ns,
-                cascade=CascadeType.BACKGROUND,
-                dry_run=dry_run,
+                body,
             )
-        except NotFoundError:
+        except NotFound:
             return False
         return True
+
+    def _raw(self, method: str, path: str, what: str, body: Any = None) -> dict[str, Any]:
+        """One request outside lightkube's typed calls (for DeleteOptions preconditions)."""
+        import json
+
+        self.requests += 1
+        try:
+            resp = self._http_client().request(
+                method,
+                path,
+                content=json.dumps(body) if body is not None else None,
+                headers={"Content-Type": "application/json"},
+            )
+        except Exception as exc:
+            raise self._unreachable(exc) from None
+        try:
+            answer: Any = resp.json()
+        except ValueError:
+            answer = {}
+        if not isinstance(answer, dict):
+            answer = {}
+        if resp.status_code >= 400:
+            status = {"code": resp.status_code, **answer}
+            status.setdefault("message", resp.text[:300])
+            raise self._api_error(what, status)
+        result: dict[str, Any] = answer
+        return result
 
     def ensure_namespace(self, name: str, *, create: bool) -> None:
         if self.get("v1", "Namespace", name) is not None:
             return
         if not create:
-            raise NotFoundError(
-                f"namespace {name!r} does not exist: create it, or pass --create-namespace"
-            )
+            raise NamespaceNotFound(name)
         self.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
 
     def _scope(self, api_version: str, kind: str, namespace: str | None) -> str | None:
@@ -317,40 +419,42 @@ class Cluster:
     # ------------------------------------------------------------------ errors
 
     def _unreachable(self, exc: BaseException) -> ClusterError:
-        return ClusterError(
-            f"cannot reach the Kubernetes API server at {self.server}: {os_reason(exc)}. "
-            "Is the cluster running, and are --kubeconfig/--kube-context right?"
-        )
+        return Unreachable(self.server, os_reason(exc))
 
-    def _api_error(self, what: str, exc: Any) -> ClusterError:
-        status = exc.status
-        code = getattr(status, "code", None) or 0
-        message = getattr(status, "message", None) or str(exc)
-        reason = getattr(status, "reason", None) or ""
+    def _api_error(self, what: str, status: dict[str, Any]) -> ClusterError:
+        """The typed error for an API server Status (decided by code and reason)."""
+        code = int(status.get("code") or 0)
+        message = str(status.get("message") or "")
+        reason = str(status.get("reason") or "")
+        details = status.get("details") or {}
         if code == 403:
-            return ClusterError(
-                f"forbidden to {what}: {message}. Ask a cluster admin for this "
-                "RBAC permission, or use a context that has it."
-            )
+            return Forbidden(what, message)
         if code == 404:
-            if "namespaces" in message and "not found" in message:
-                ns = message.split('"')[1] if '"' in message else self.namespace
-                return NotFoundError(
-                    f"namespace {ns!r} does not exist: create it, or pass --create-namespace"
-                )
-            return NotFoundError(f"cannot {what}: {message}")
-        if code == 409 and reason == "Conflict" and "apply" in what:
-            owners = _conflict_owners(status)
-            return ConflictError(
-                f"cannot {what}: fields are owned by another field manager "
-                f"({owners or message}). Re-run with --force-conflicts to take "
-                "them over, or change them back."
+            if details.get("kind") == "namespaces" and details.get("name"):
+                return NamespaceNotFound(str(details["name"]))
+            return NotFound(f"cannot {what}: {message}")
+        if code == 409 and reason == "AlreadyExists":
+            return AlreadyExists(f"cannot {what}: {message}")
+        if code == 409 and what.startswith("apply "):
+            causes = details.get("causes") or []
+            owners = "; ".join(
+                f"{c.get('field')}: {c.get('message')}" for c in causes if c.get("message")
             )
+            return FieldConflict(what, owners or message)
         if code == 409:
-            return ClusterError(f"cannot {what}: {message}")
+            return Conflict(f"cannot {what}: {message}")
         if code in (400, 422):
-            return ClusterError(f"the API server rejected {what.split(' ', 1)[-1]}: {message}")
+            return Invalid(f"the API server rejected {what.split(' ', 1)[-1]}: {message}")
         return ClusterError(f"cannot {what}: {message} (HTTP {code})")
+
+
+def _status_of(status: Any) -> dict[str, Any]:
+    """lightkube's Status model as the plain dict the API server sent."""
+    to_dict = getattr(status, "to_dict", None)
+    if to_dict is not None:
+        result: dict[str, Any] = to_dict()
+        return result
+    return dict(status) if isinstance(status, dict) else {"message": str(status)}
 
 
 #: Generic classes, one per (apiVersion, kind, scope), shared by every Cluster in the process.
@@ -384,13 +488,6 @@ def _generic_class(rtype: ResourceType) -> Any:
             }
             cls = _GENERIC[key] = type(rtype.kind, (base,), attrs)
         return cls
-
-
-def _conflict_owners(status: Any) -> str:
-    details = getattr(status, "details", None)
-    causes = getattr(details, "causes", None) or []
-    parts = [f"{c.field}: {c.message}" for c in causes if getattr(c, "message", None)]
-    return "; ".join(parts)
 
 
 def _is_connection_error(exc: BaseException) -> bool:

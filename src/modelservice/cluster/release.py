@@ -1,11 +1,18 @@
 """A release's lifecycle on a cluster: install, upgrade, diff, status, rollback, uninstall.
 
 Each operation renders first (nothing touches the cluster when the values are wrong), then
-works like Helm 4: server-side apply of every object, Helm release records as the history
-and as the lock (a ``pending-*`` record; creating a revision's Secret is atomic, so two
-concurrent upgrades cannot both create revision N), pruning of objects a revision no
-longer renders. The manifests themselves come from the renderer; this module only adds the
-ownership metadata Helm adds at apply time.
+works like Helm 4: ownership checked before applying (:mod:`.apply`), server-side apply of
+every object, Helm release records as the history and as the lock (a ``pending-*`` record;
+creating a revision's record is atomic, so two concurrent upgrades cannot both create
+revision N; every later write of a record is compare-and-swap, so an operation whose lock
+was taken over cannot record its result over the taker's), pruning of the objects a
+revision no longer renders that are still this release's. The manifests come from the
+renderer; this module only adds the ownership marks Helm adds at apply time.
+
+Records are input, not trusted state: anyone who can write Secrets in the namespace can
+write one. Their manifests are read with bounded parsers, and entries that are
+cluster-scoped or in another namespace are not acted upon unless the caller asks
+(``include_foreign``): the release did not render them in this run.
 """
 
 from __future__ import annotations
@@ -16,7 +23,18 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from modelservice.cluster.client import Cluster, ClusterError
+from modelservice.cluster.apply import Deletion, Engine, HelmOwner, describe_skipped, keeps
+from modelservice.cluster.client import Api, Cluster
+from modelservice.cluster.diff import ObjectDiff, comparable, mask_secrets
+from modelservice.cluster.errors import (
+    AlreadyExists,
+    ClusterError,
+    Conflict,
+    Locked,
+    LockLost,
+    ReleaseError,
+    ReleaseNotFound,
+)
 from modelservice.cluster.records import (
     DEPLOYED,
     FAILED,
@@ -30,19 +48,30 @@ from modelservice.cluster.records import (
     Record,
     now,
     parse_time,
-    secret_name,
 )
+from modelservice.cluster.storage import Driver, SecretDriver
 from modelservice.cluster.wait import Readiness, pod_selector, pod_summary, readiness
-from modelservice.errors import Problem
+from modelservice.errors import Problem, ValuesError
+from modelservice.kinds import Identity
 
 if TYPE_CHECKING:
     from modelservice.values.layering import Values
 
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "Deletion",
+    "ObjectDiff",
+    "ObjectStatus",
+    "Release",
+    "ReleaseError",
+    "ReleaseStatus",
+    "list_releases",
+    "parse_manifest",
+]
+
 Obj = dict[str, Any]
-Identity = tuple[str, str, str, str]
 ProgressFn = Callable[[list[Readiness]], None]
 
-KEEP_ANNOTATION = "helm.sh/resource-policy"
 DEFAULT_TIMEOUT = 300.0
 
 DryRun = bool | str
@@ -60,10 +89,6 @@ def dry_run_mode(dry_run: DryRun) -> str | None:
     if dry_run == "client":
         return "client"
     raise ValueError(f"dry_run must be False, True, 'client', 'server' or 'none': {dry_run!r}")
-
-
-class ReleaseError(ClusterError):
-    """A lifecycle rule was broken (release missing, already exists, locked, failed)."""
 
 
 @dataclass
@@ -85,51 +110,20 @@ class ReleaseStatus:
         return all(o.readiness.ready for o in self.objects)
 
 
-@dataclass
-class ObjectDiff:
-    kind: str
-    name: str
-    action: str
-    """``create``, ``update``, ``delete`` or ``unchanged``."""
-    before: str
-    after: str
+def parse_manifest(text: str, source: str = "the release manifest") -> list[Obj]:
+    """The objects of a release manifest, read with the bounded YAML loader (alias bombs,
+    node counts and nesting refused as for values files); entries that are not objects
+    with a kind and a name are left out."""
+    from modelservice.values.yamlfile import load_documents
 
-
-def _group(api_version: str) -> str:
-    return api_version.rpartition("/")[0]
-
-
-def identity(obj: Mapping[str, Any], namespace: str) -> Identity:
-    meta = obj.get("metadata") or {}
-    return (
-        _group(str(obj.get("apiVersion", ""))),
-        str(obj.get("kind")),
-        str(meta.get("namespace") or namespace),
-        str(meta.get("name")),
-    )
-
-
-def parse_manifest(text: str) -> list[Obj]:
-    import yaml
-
-    return [d for d in yaml.safe_load_all(text) if isinstance(d, dict) and d.get("kind")]
-
-
-def own(obj: Obj, release: str, namespace: str) -> Obj:
-    """The object with Helm's ownership label and annotations.
-
-    Never edits ``obj``: the metadata and its label and annotation maps are new, so the
-    ownership label cannot reach a map that ``obj`` shares with its selector. The rest of
-    the object is shared with ``obj``, and this layer never edits it.
-    """
-    meta = dict(obj.get("metadata") or {})
-    meta["labels"] = {**(meta.get("labels") or {}), "app.kubernetes.io/managed-by": "Helm"}
-    meta["annotations"] = {
-        **(meta.get("annotations") or {}),
-        "meta.helm.sh/release-name": release,
-        "meta.helm.sh/release-namespace": namespace,
-    }
-    return {**obj, "metadata": meta}
+    out = []
+    for doc in load_documents(text, source):
+        if not isinstance(doc, dict) or not isinstance(doc.get("kind"), str):
+            continue
+        meta = doc.get("metadata")
+        if isinstance(meta, dict) and isinstance(meta.get("name"), str) and meta["name"]:
+            out.append(doc)
+    return out
 
 
 class Release:
@@ -137,6 +131,10 @@ class Release:
 
     >>> rel = Release("llama", namespace="llm-d")            # doctest: +SKIP
     >>> rel.install(modelservice.load_values(files=["v.yaml"]), wait=True)  # doctest: +SKIP
+
+    ``cluster`` and ``driver`` replace the network connection and the Secret storage
+    (:class:`~modelservice.cluster.memory.MemoryCluster` and
+    :class:`~modelservice.cluster.storage.MemoryDriver` in unit tests).
     """
 
     def __init__(
@@ -146,55 +144,111 @@ class Release:
         namespace: str | None = None,
         kubeconfig: str | None = None,
         context: str | None = None,
-        cluster: Cluster | None = None,
+        cluster: Api | None = None,
+        driver: Driver | None = None,
         on_warnings: Callable[[list[Problem]], None] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.name = name
         self.on_warnings = on_warnings
-        """Called with the values' warnings each time the release is rendered."""
-        self.cluster = cluster or Cluster(
+        """Called with warnings: the values' each time the release is rendered, and the
+        lifecycle's (records skipped, objects left in place)."""
+        self.cluster: Api = cluster or Cluster(
             kubeconfig=kubeconfig, context=context, namespace=namespace
         )
         self.namespace = namespace or self.cluster.namespace
+        self.driver: Driver = driver or SecretDriver(self.cluster)
+        self.owner = HelmOwner(name, self.namespace)
+        self.engine = Engine(self.cluster, self.owner, self.namespace)
+        self.clock = clock
+
+    def _warn(self, messages: Iterable[object]) -> None:
+        problems = [Problem("", str(m)) for m in messages]
+        if problems and self.on_warnings is not None:
+            self.on_warnings(problems)
 
     # ------------------------------------------------------------------ records
 
     def history(self) -> list[Record]:
-        """Every revision, oldest first (records that do not decode are skipped, as Helm does)."""
-        secrets = self.cluster.list(
-            "v1", "Secret", namespace=self.namespace, labels={"owner": "helm", "name": self.name}
-        )
-        records = [r for r in (Record.from_secret(s) for s in secrets) if r is not None]
-        return sorted((r for r in records if r.name == self.name), key=lambda r: r.version)
+        """Every revision, oldest first (records that do not decode are skipped with a
+        warning, as Helm skips them)."""
+        records, skipped = self.driver.history(self.name, self.namespace)
+        self._warn(skipped)
+        return records
 
-    def _write(self, record: Record, *, create: bool = False) -> None:
-        secret = record.to_secret()
-        if create:
-            try:
-                self.cluster.create(secret)
-            except ClusterError as exc:
-                if "already exists" in str(exc):
-                    raise ReleaseError(
-                        f"another operation on release {self.name!r} is running: revision "
-                        f"{record.version} was created by someone else just now. Wait for it "
-                        "to finish ('modelservice status'), then retry."
-                    ) from None
-                raise
-        else:
-            self.cluster.replace(secret)
+    def _create(self, record: Record) -> None:
+        try:
+            self.driver.create(record)
+        except AlreadyExists:
+            raise Locked(
+                f"another operation on release {self.name!r} is running: revision "
+                f"{record.version} was created by someone else just now",
+                "wait for it to finish ({status}), then retry",
+            ) from None
 
-    def _delete_record(self, record: Record) -> None:
-        self.cluster.delete(
-            "v1", "Secret", secret_name(record.name, record.version), self.namespace
+    def _update(self, record: Record, what: str) -> None:
+        """Write a record read (or written) earlier; a change since means the lock was
+        taken over: this operation's result must not be recorded over the taker's."""
+        try:
+            self.driver.update(record)
+        except Conflict:
+            raise LockLost(
+                f"revision {record.version} of release {self.name!r} was changed by another "
+                f"operation (a forced takeover after its lock deadline?) while this one ran; "
+                f"{what} was not recorded",
+                "see {status} and the history before retrying",
+            ) from None
+
+    def _objects_of(
+        self, record: Record, *, include_foreign: bool, refuse: bool = False
+    ) -> list[Obj]:
+        """The objects of a revision's manifest that this release may act upon: entries
+        that are cluster-scoped or in another namespace are skipped with a warning (or,
+        with ``refuse``, refused) unless ``include_foreign``."""
+        try:
+            objects = parse_manifest(record.manifest, f"revision {record.version}'s manifest")
+        except ValuesError as err:
+            raise ReleaseError(
+                f"revision {record.version} of release {self.name!r} has a manifest that "
+                f"cannot be read: {err}"
+            ) from None
+        if include_foreign:
+            return objects
+        mine: list[Identity] = []
+        foreign: list[Identity] = []
+        for obj in objects:
+            ident = self.engine.identity(obj)
+            (mine if ident.namespace == self.namespace else foreign).append(ident)
+        if not foreign:
+            return objects
+        where = ", ".join(
+            f"{i.short} ({'cluster-scoped' if not i.namespace else f'namespace {i.namespace}'})"
+            for i in foreign
         )
+        if refuse:
+            raise ReleaseError(
+                f"revision {record.version} of release {self.name!r} holds objects outside "
+                f"namespace {self.namespace!r}: {where}. Records can be written by anyone who "
+                "can write Secrets in the namespace, so these are not applied",
+                "if you trust this record, pass {include_foreign}",
+            )
+        self._warn(
+            [
+                f"revision {record.version} of release {self.name!r} lists objects outside "
+                f"namespace {self.namespace!r}, left alone: {where} (if you trust the "
+                "record: --include-foreign-objects, or include_foreign=True)"
+            ]
+        )
+        keep = set(foreign)
+        return [o for o in objects if self.engine.identity(o) not in keep]
 
     # ------------------------------------------------------------------ rendering
 
     def _render(
         self, values: Values | Mapping[str, Any] | None
     ) -> tuple[list[Obj], dict[str, Any], str]:
-        """The objects with ownership metadata, the user's values, and the manifest text
-        a release record stores."""
+        """The objects with ownership marks, the user's values, and the manifest text a
+        release record stores (Helm's ``# Source:`` lines naming each chart template)."""
         from modelservice.pipeline import render_release
 
         result = render_release(values, release=self.name, namespace=self.namespace)
@@ -203,8 +257,8 @@ class Release:
         user = getattr(values, "user", None)
         if user is None:
             user = dict(values) if isinstance(values, Mapping) else {}
-        owned = [own(o, self.name, self.namespace) for o in result.objects]
-        return owned, copy.deepcopy(user), self._manifest(owned, result.sources)
+        marked = [self.owner.mark(o) for o in result.objects]
+        return marked, copy.deepcopy(user), self._manifest(marked, result.sources)
 
     @staticmethod
     def _manifest(objects: Sequence[Obj], sources: Sequence[str]) -> str:
@@ -216,62 +270,55 @@ class Release:
 
     def _check_lock(self, latest: Record | None, *, force: bool, timeout: float) -> Record | None:
         """Refuse while another operation holds the release; with ``force``, take over a
-        lock older than ``timeout``. Returns the taken-over record, if any."""
+        lock whose holder's deadline has passed. Returns the taken-over record, if any.
+
+        The deadline is the holder's (its start plus its ``--timeout``, stored with the
+        record), never this caller's ``timeout``: a short timeout here cannot steal a lock
+        from an operation that is still within its time. A pending record without a
+        deadline (written by Helm, or by an older version) falls back to its age."""
         if latest is None or latest.status not in PENDING:
             return None
-        started = parse_time(latest.last_deployed) or parse_time(latest.first_deployed)
-        age = time.time() - started.timestamp() if started else float("inf")
-        if not force or age < timeout:
-            hint = (
-                f"if that operation died, retry with --force once it is older than the "
-                f"timeout ({timeout:.0f}s; it is {age:.0f}s old)"
-            )
-            raise ReleaseError(
+        now_ = self.clock()
+        if latest.lock_deadline is not None:
+            deadline = latest.lock_deadline
+        else:
+            started = parse_time(latest.last_deployed) or parse_time(latest.first_deployed)
+            deadline = (started.timestamp() if started else 0.0) + timeout
+        if not force or now_ < deadline:
+            left = max(0.0, deadline - now_)
+            raise Locked(
                 f"release {self.name!r} is locked: revision {latest.version} is "
-                f"{latest.status} (another install/upgrade/rollback is in progress); {hint}"
+                f"{latest.status} (another install/upgrade/rollback is in progress)",
+                (
+                    "if that operation died, retry with {force} once its deadline has passed "
+                    f"(in {left:.0f}s)"
+                )
+                if left > 0
+                else "if that operation died, retry with {force}",
             )
         latest.status = FAILED
-        latest.description = f"taken over by a forced operation after {age:.0f}s"
-        self._write(latest)
+        latest.description = (
+            f"taken over by a forced operation {now_ - deadline:.0f}s after its deadline"
+        )
+        try:
+            self.driver.update(latest)
+        except Conflict:
+            raise Locked(
+                f"release {self.name!r} changed while taking over its lock (revision "
+                f"{latest.version})",
+                "retry",
+            ) from None
         return latest
-
-    # ------------------------------------------------------------------ apply / prune
-
-    def _apply_all(
-        self, objects: Sequence[Obj], *, force_conflicts: bool, dry_run: bool = False
-    ) -> None:
-        for obj in objects:
-            self.cluster.apply(obj, force=force_conflicts, dry_run=dry_run)
-
-    def _prune(
-        self, old: Iterable[Obj], new: Sequence[Obj], *, dry_run: bool = False
-    ) -> list[Identity]:
-        """Delete what ``old`` had and ``new`` lacks, in reverse install order (with
-        ``dry_run``, the API server only checks each deletion)."""
-        keep = {identity(o, self.namespace) for o in new}
-        gone: list[Identity] = []
-        for obj in reversed(list(old)):
-            ident = identity(obj, self.namespace)
-            if ident in keep or ident in gone:
-                continue
-            if _kept(obj):
-                continue
-            name = obj["metadata"]["name"]
-            self.cluster.delete(
-                obj["apiVersion"], obj["kind"], name, self._namespace_of(obj), dry_run=dry_run
-            )
-            gone.append(ident)
-        return gone
 
     # ------------------------------------------------------------------ waiting
 
     def object_status(self, obj: Obj) -> ObjectStatus:
-        live = self._live(obj)
+        live = self.engine.live(obj)
         state = ObjectStatus(readiness(live, obj["kind"], obj["metadata"]["name"]))
         selector = pod_selector(live or obj)
         if selector is not None:
             pods = self.cluster.list(
-                "v1", "Pod", namespace=self._namespace_of(obj), labels=selector
+                "v1", "Pod", namespace=self.engine.namespace_of(obj), labels=selector
             )
             state.pods_ready, state.pods, state.restarts, state.problem = pod_summary(pods)
         return state
@@ -283,11 +330,16 @@ class Release:
         timeout: float,
         progress: ProgressFn | None = None,
         interval: float = 1.0,
+        reported: float | None = None,
     ) -> None:
-        """Poll until every object is ready; on timeout, say which are not and why."""
+        """Poll until every object is ready; on timeout, say which are not and why.
+        ``reported`` is the timeout to name in that message (the operation's whole
+        ``--timeout``, of which waiting gets what is left)."""
         deadline = time.monotonic() + timeout
         while True:
-            states = [readiness(self._live(o), o["kind"], o["metadata"]["name"]) for o in objects]
+            states = [
+                readiness(self.engine.live(o), o["kind"], o["metadata"]["name"]) for o in objects
+            ]
             if progress:
                 progress(states)
             if all(s.ready for s in states):
@@ -302,17 +354,10 @@ class Release:
                         f"  {s.kind}/{s.name}: {s.progress}" + (f" ({why})" if why else "")
                     )
                 raise ReleaseError(
-                    f"timed out after {timeout:.0f}s waiting for release "
+                    f"timed out after {reported or timeout:.0f}s waiting for release "
                     f"{self.name!r}; not ready:\n" + "\n".join(lines)
                 )
             time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
-
-    def _namespace_of(self, obj: Obj) -> str:
-        return str((obj.get("metadata") or {}).get("namespace") or self.namespace)
-
-    def _live(self, obj: Obj) -> Obj | None:
-        name = obj["metadata"]["name"]
-        return self.cluster.get(obj["apiVersion"], obj["kind"], name, self._namespace_of(obj))
 
     # ------------------------------------------------------------------ operations
 
@@ -326,25 +371,35 @@ class Release:
         timeout: float = DEFAULT_TIMEOUT,
         atomic: bool = False,
         force_conflicts: bool = True,
+        take_ownership: bool = False,
         progress: ProgressFn | None = None,
     ) -> Record:
-        """Install a new release; refuses a name already in use. A client dry run
-        renders and validates only, with no request at all."""
+        """Install a new release; refuses a name already in use, and objects that exist
+        and belong to something else (unless ``take_ownership``). A client dry run renders
+        and validates only, with no request at all."""
         objects, user, manifest = self._render(values)
         mode = dry_run_mode(dry_run)
         if mode == "client":
             what = f"{len(objects)} objects would be created (client dry run, cluster not asked)"
             return Record(self.name, self.namespace, 1, PENDING_INSTALL, manifest, user, what)
         if mode == "server":
-            return self._dry_run(objects, user, manifest, create_namespace)
+            return self._dry_run(
+                objects, user, manifest, create_namespace, take_ownership=take_ownership
+            )
         self.cluster.ensure_namespace(self.namespace, create=create_namespace)
         records = self.history()
         if any(r.status != UNINSTALLED for r in records):
             latest = records[-1]
+            failed_only = not any(r.status == DEPLOYED for r in records) and latest.status in (
+                FAILED,
+                SUPERSEDED,
+            )
             raise ReleaseError(
                 f"release {self.name!r} already exists in namespace "
-                f"{self.namespace!r} (revision {latest.version}, {latest.status}); "
-                "use 'modelservice upgrade' to change it"
+                f"{self.namespace!r} (revision {latest.version}, {latest.status})",
+                "{upgrade} installs over it (its last revision failed)"
+                if failed_only
+                else "use {upgrade} to change it",
             )
         version = records[-1].version + 1 if records else 1
         return self._deploy(
@@ -360,6 +415,7 @@ class Release:
             timeout=timeout,
             atomic=atomic,
             force_conflicts=force_conflicts,
+            take_ownership=take_ownership,
             progress=progress,
         )
 
@@ -375,25 +431,38 @@ class Release:
         atomic: bool = False,
         force: bool = False,
         force_conflicts: bool = True,
+        take_ownership: bool = False,
+        include_foreign: bool = False,
         history_max: int = 10,
         progress: ProgressFn | None = None,
     ) -> Record:
-        """Upgrade to newly rendered values; ``install`` creates a missing release. A dry
-        run returns the revision it would store (see :meth:`changes`), storing nothing."""
+        """Upgrade to newly rendered values; ``install`` creates a missing release.
+
+        As Helm 4, a release whose last revision failed (or was superseded) with none
+        deployed is upgraded over that revision: its objects are the ones compared with the
+        new revision's, and those the new values no longer render are removed. A dry run
+        returns the revision it would store (see :meth:`changes`), storing nothing."""
         objects, user, manifest = self._render(values)
         mode = dry_run_mode(dry_run)
         if mode is not None:
             records = self.history()
             deployed = next((r for r in reversed(records) if r.status == DEPLOYED), None)
-            if deployed is None and not install:
-                raise self._no_deployed_revision()
+            failed = records[-1].status in (FAILED, SUPERSEDED) if records else False
+            if deployed is None and not failed and not install:
+                raise ReleaseError(
+                    f"release {self.name!r} has no deployed revision in namespace "
+                    f"{self.namespace!r}",
+                    "use {install} (or {upgrade_install})",
+                )
             record = (
-                self._dry_run(objects, user, manifest, create_namespace)
+                self._dry_run(
+                    objects, user, manifest, create_namespace, take_ownership=take_ownership
+                )
                 if mode == "server"
                 else Record(self.name, self.namespace, 0, PENDING_UPGRADE, manifest, user)
             )
             record.version = records[-1].version + 1 if records else 1
-            record.status = PENDING_UPGRADE if deployed else PENDING_INSTALL
+            record.status = PENDING_UPGRADE if deployed or failed else PENDING_INSTALL
             record.description = f"dry run ({mode}): " + (
                 record.description or "rendered and checked against the release's records"
             )
@@ -401,81 +470,98 @@ class Release:
         self.cluster.ensure_namespace(self.namespace, create=create_namespace or install)
         records = self.history()
         taken = self._check_lock(records[-1] if records else None, force=force, timeout=timeout)
-        deployed = next((r for r in reversed(records) if r.status == DEPLOYED), None)
-        if deployed is None and not install:
-            raise self._no_deployed_revision()
-        old = parse_manifest(deployed.manifest) if deployed else []
-        if taken is not None:
-            old += parse_manifest(taken.manifest)
+        current = next((r for r in reversed(records) if r.status == DEPLOYED), None)
+        if current is None and records and records[-1].status in (FAILED, SUPERSEDED):
+            current = records[-1]
+            version = current.version + 1
+            self._warn(
+                [
+                    f"release {self.name!r} has no deployed revision: revision "
+                    f"{current.version} {current.status}. Upgrading over it: revision {version} "
+                    f"applies the new values, and the objects of revision {current.version} "
+                    "that they no longer render are deleted"
+                ]
+            )
+        elif current is None and not install:
+            raise ReleaseError(
+                f"release {self.name!r} has no deployed revision in namespace {self.namespace!r}",
+                "use {install} (or {upgrade_install})",
+            )
+        old = self._objects_of(current, include_foreign=include_foreign) if current else []
+        if taken is not None and taken is not current:
+            old += self._objects_of(taken, include_foreign=include_foreign)
         version = records[-1].version + 1 if records else 1
-        status = PENDING_UPGRADE if deployed else PENDING_INSTALL
-        desc = "Upgrade complete" if deployed else "Install complete"
         return self._deploy(
             objects,
             user,
             version,
-            status,
-            desc,
-            deployed,
+            PENDING_UPGRADE if current else PENDING_INSTALL,
+            "Upgrade complete" if current else "Install complete",
+            current,
             old,
             manifest=manifest,
             wait=wait,
             timeout=timeout,
             atomic=atomic,
             force_conflicts=force_conflicts,
+            take_ownership=take_ownership,
             progress=progress,
             history_max=history_max,
         )
 
-    def _no_deployed_revision(self) -> ReleaseError:
-        return ReleaseError(
-            f"release {self.name!r} has no deployed revision in namespace "
-            f"{self.namespace!r}; use 'modelservice install' (or upgrade --install)"
-        )
-
     def changes(self, record: Record) -> list[ObjectDiff]:
         """What storing ``record`` (a dry run's) would change, object by object, against
-        the deployed revision's manifest: from the release's records, not the live
-        objects (``diff`` compares with those)."""
+        the current revision's manifest: from the release's records, not the live objects
+        (``diff`` compares with those)."""
         from modelservice.output.yaml import dump
 
-        current = next((r for r in reversed(self.history()) if r.status == DEPLOYED), None)
-        before = (
-            {identity(o, self.namespace): o for o in parse_manifest(current.manifest)}
-            if current
-            else {}
-        )
-        out = []
+        records = self.history()
+        current = next((r for r in reversed(records) if r.status == DEPLOYED), None)
+        if current is None and records and records[-1].status in (FAILED, SUPERSEDED):
+            current = records[-1]
+        before = {}
+        if current is not None:
+            for obj in self._objects_of(current, include_foreign=True):
+                before[self.engine.identity(obj)] = obj
         after = parse_manifest(record.manifest)
+        out = []
         for obj in after:
-            old = before.get(identity(obj, self.namespace))
+            old = before.get(self.engine.identity(obj))
             text = dump(obj)
             action = "create" if old is None else ("unchanged" if dump(old) == text else "update")
-            out.append(
-                ObjectDiff(
-                    obj["kind"], obj["metadata"]["name"], action, dump(old) if old else "", text
-                )
-            )
-        keep = {identity(o, self.namespace) for o in after}
+            name = obj["metadata"]["name"]
+            out.append(ObjectDiff(obj["kind"], name, action, dump(old) if old else "", text))
+        kept = {self.engine.identity(o) for o in after}
         for ident, obj in before.items():
-            if ident not in keep:
-                action = "keep" if _kept(obj) else "delete"
-                out.append(ObjectDiff(obj["kind"], obj["metadata"]["name"], action, dump(obj), ""))
+            if ident not in kept:
+                action = "keep" if keeps(obj) else "delete"
+                name = obj["metadata"]["name"]
+                out.append(ObjectDiff(obj["kind"], name, action, dump(obj), ""))
         return out
 
     def _dry_run(
-        self, objects: list[Obj], user: dict[str, Any], manifest: str, create_namespace: bool
+        self,
+        objects: list[Obj],
+        user: dict[str, Any],
+        manifest: str,
+        create_namespace: bool,
+        *,
+        take_ownership: bool,
     ) -> Record:
-        """Server-side dry run: the API server validates (and defaults) every object. The
-        record returned is not stored; its description says what was checked."""
+        """Server-side dry run: the API server validates (and defaults) every object, and
+        the ownership rule is checked. The record returned is not stored; its description
+        says what was checked."""
         exists = self.cluster.get("v1", "Namespace", self.namespace) is not None
         if not exists and not create_namespace:
-            raise ReleaseError(
-                f"namespace {self.namespace!r} does not exist: create it, or pass "
-                "--create-namespace"
-            )
+            from modelservice.cluster.errors import NamespaceNotFound
+
+            raise NamespaceNotFound(self.namespace)
         if exists:
-            self._apply_all(objects, force_conflicts=True, dry_run=True)
+            current = next((r for r in reversed(self.history()) if r.status == DEPLOYED), None)
+            old = self._objects_of(current, include_foreign=True) if current else []
+            known = [self.engine.identity(o) for o in old]
+            self.engine.check(objects, known=known, take_ownership=take_ownership)
+            self.engine.apply_all(objects, force_conflicts=True, dry_run=True)
             what = f"the API server accepted all {len(objects)} objects"
         else:
             # Objects cannot be dry-run into a namespace that does not exist yet: check the
@@ -484,7 +570,8 @@ class Release:
             self.cluster.apply(ns, dry_run=True)
             rtype = self.cluster.resource_type
             scoped = [o for o in objects if not rtype(o["apiVersion"], o["kind"]).namespaced]
-            self._apply_all(scoped, force_conflicts=True, dry_run=True)
+            self.engine.check(scoped, take_ownership=take_ownership)
+            self.engine.apply_all(scoped, force_conflicts=True, dry_run=True)
             what = (
                 f"the API server accepted the namespace {self.namespace!r} and "
                 f"{len(scoped)} cluster-scoped objects; the other {len(objects) - len(scoped)} "
@@ -515,13 +602,17 @@ class Release:
         timeout: float,
         atomic: bool,
         force_conflicts: bool,
+        take_ownership: bool,
         progress: ProgressFn | None,
         history_max: int = 10,
     ) -> Record:
-        # Every kind must be served before anything is written: a missing CRD is reported
-        # with nothing applied and no record left behind.
-        for obj in objects:
-            self.cluster.resource_type(obj["apiVersion"], obj["kind"])
+        # Every kind must be served, and no object may belong to someone else, before
+        # anything is written: a refusal leaves nothing applied and no record behind.
+        self.engine.require_served(objects)
+        self.engine.check(
+            objects, known=[self.engine.identity(o) for o in old], take_ownership=take_ownership
+        )
+        started = self.clock()
         stamp = now()
         record = Record(
             self.name,
@@ -533,17 +624,21 @@ class Release:
             description=f"{pending.replace('pending-', '').capitalize()} in progress",
             first_deployed=previous.first_deployed if previous else stamp,
             last_deployed=stamp,
+            lock_deadline=started + timeout,
         )
-        self._write(record, create=True)
+        self._create(record)
         try:
-            self._apply_all(objects, force_conflicts=force_conflicts)
-            self._prune(old, objects)
+            self.engine.apply_all(objects, force_conflicts=force_conflicts)
+            self._warn(describe_skipped(self.engine.prune(old, objects), "release"))
             if wait:
-                self.wait(objects, timeout=timeout, progress=progress)
+                left = max(0.0, started + timeout - self.clock())
+                self.wait(objects, timeout=left, progress=progress, reported=timeout)
         except (ClusterError, KeyboardInterrupt) as exc:
+            if isinstance(exc, LockLost):
+                raise
             record.status = FAILED
             record.description = f"{pending.replace('pending-', '').capitalize()} failed: {exc}"
-            self._write(record)
+            self._update(record, "the failure")
             if atomic:
                 self._undo(objects, previous)
                 raise ReleaseError(
@@ -555,25 +650,35 @@ class Release:
                     )
                 ) from None
             raise
-        if previous is not None:
-            previous.status = SUPERSEDED
-            self._write(previous)
         record.status = DEPLOYED
         record.description = description
-        self._write(record)
+        self._update(record, "its success")
+        if previous is not None:
+            self._supersede(previous)  # as Helm: a failed revision upgraded over, too
         self._trim(history_max)
         return record
+
+    def _supersede(self, previous: Record) -> None:
+        previous.status = SUPERSEDED
+        try:
+            self.driver.update(previous)
+        except Conflict:
+            # Changed meanwhile (by Helm, say): mark what is stored now, if still deployed.
+            fresh = next((r for r in self.history() if r.version == previous.version), None)
+            if fresh is not None and fresh.status != SUPERSEDED:
+                fresh.status = SUPERSEDED
+                self.driver.update(fresh)
 
     def _undo(self, objects: list[Obj], previous: Record | None) -> None:
         """Put the previous revision back (or remove a failed install entirely)."""
         if previous is None:
-            self._prune(objects, [])
+            self.engine.delete_all(objects)
             for r in self.history():
-                self._delete_record(r)
+                self.driver.delete(r)
             return
-        before = parse_manifest(previous.manifest)
-        self._apply_all(before, force_conflicts=True)
-        self._prune(objects, before)
+        before = [self.owner.mark(o) for o in self._objects_of(previous, include_foreign=False)]
+        self.engine.apply_all(before, force_conflicts=True)
+        self.engine.prune(objects, before)
 
     def _trim(self, history_max: int) -> None:
         if history_max <= 0:
@@ -585,7 +690,7 @@ class Release:
                 break
             if r.status == DEPLOYED:
                 continue
-            self._delete_record(r)
+            self.driver.delete(r)
             excess -= 1
 
     def rollback(
@@ -595,16 +700,18 @@ class Release:
         wait: bool = False,
         timeout: float = DEFAULT_TIMEOUT,
         force: bool = False,
+        include_foreign: bool = False,
         history_max: int = 10,
         progress: ProgressFn | None = None,
         dry_run: DryRun = False,
     ) -> Record:
         """Re-apply an earlier revision's manifest as a new revision (default: the one
-        before the current). A dry run returns the revision it would store, storing
-        nothing (see :meth:`changes`)."""
+        before the current). A manifest with objects outside the namespace is refused
+        unless ``include_foreign``. A dry run returns the revision it would store,
+        storing nothing (see :meth:`changes`)."""
         records = self.history()
         if not records:
-            raise ReleaseError(f"release {self.name!r} not found in namespace {self.namespace!r}")
+            raise ReleaseNotFound(self.name, self.namespace)
         self._check_lock(records[-1], force=force, timeout=timeout)
         current = next((r for r in reversed(records) if r.status == DEPLOYED), None)
         target_version = (
@@ -618,13 +725,17 @@ class Release:
             raise ReleaseError(
                 f"release {self.name!r} has no revision {target_version} (revisions: {have})"
             )
-        objects = parse_manifest(target.manifest)
-        old = parse_manifest(current.manifest) if current else []
+        objects = [
+            self.owner.mark(o)
+            for o in self._objects_of(target, include_foreign=include_foreign, refuse=True)
+        ]
+        old = self._objects_of(current, include_foreign=include_foreign) if current else []
         mode = dry_run_mode(dry_run)
         if mode is not None:
             if mode == "server":
-                self._apply_all(objects, force_conflicts=True, dry_run=True)
-                self._prune(old, objects, dry_run=True)
+                self.engine.require_served(objects)
+                self.engine.apply_all(objects, force_conflicts=True, dry_run=True)
+                self.engine.prune(old, objects, dry_run=True)
             return Record(
                 self.name,
                 self.namespace,
@@ -647,6 +758,7 @@ class Release:
             timeout=timeout,
             atomic=False,
             force_conflicts=True,
+            take_ownership=False,
             progress=progress,
             history_max=history_max,
         )
@@ -657,28 +769,39 @@ class Release:
         wait: bool = False,
         timeout: float = DEFAULT_TIMEOUT,
         keep_history: bool = False,
+        include_foreign: bool = False,
         dry_run: DryRun = False,
-    ) -> list[Identity]:
-        """Delete the release's objects in reverse install order, then its records. A
-        dry run returns what would be deleted, and deletes nothing."""
+    ) -> Deletion:
+        """Delete the release's objects in reverse install order, then its records.
+
+        Only objects whose live marks still name this release are deleted (Helm's rule);
+        those annotated ``helm.sh/resource-policy: keep`` stay. The result says which
+        objects were deleted and which were left, and why. A dry run deletes nothing and
+        says what would be deleted: from the records (client), or as the API server
+        answers dry-run deletions of the objects this release owns (server)."""
         records = self.history()
         if not records:
-            raise ReleaseError(f"release {self.name!r} not found in namespace {self.namespace!r}")
+            raise ReleaseNotFound(self.name, self.namespace)
         latest = records[-1]
         current = next((r for r in reversed(records) if r.status == DEPLOYED), latest)
-        objects = parse_manifest(current.manifest)
+        objects = self._objects_of(current, include_foreign=include_foreign)
         mode = dry_run_mode(dry_run)
         if mode == "client":
-            kept = [o for o in objects if not _kept(o)]
-            return list(dict.fromkeys(identity(o, self.namespace) for o in reversed(kept)))
+            report = Deletion()
+            for obj in reversed(objects):
+                (report.kept if keeps(obj) else report.deleted).append(self.engine.identity(obj))
+            return report
         if mode == "server":
-            return self._prune(objects, [], dry_run=True)
+            return self.engine.delete_all(objects, dry_run=True)
         latest.status = UNINSTALLING
-        self._write(latest)
-        gone = self._prune(objects, [])
+        self._update(latest, "the uninstall")
+        report = self.engine.delete_all(objects)
+        self._warn(describe_skipped(report, "release"))
         if wait:
+            gone = set(report.deleted)
+            remaining = [o for o in objects if self.engine.identity(o) in gone]
             deadline = time.monotonic() + timeout
-            remaining = [o for o in objects if self._live(o) is not None]
+            remaining = [o for o in remaining if self.engine.live(o) is not None]
             while remaining:
                 if time.monotonic() >= deadline:
                     names = ", ".join(f"{o['kind']}/{o['metadata']['name']}" for o in remaining)
@@ -686,114 +809,90 @@ class Release:
                         f"timed out after {timeout:.0f}s waiting for deletion of: {names}"
                     )
                 time.sleep(0.5)
-                remaining = [o for o in remaining if self._live(o) is not None]
+                remaining = [o for o in remaining if self.engine.live(o) is not None]
         if keep_history:
             latest.status = UNINSTALLED
             latest.deleted = now()
             latest.description = "Uninstallation complete"
-            self._write(latest)
+            self._update(latest, "the uninstall")
         else:
             for r in records:
-                self._delete_record(r)
-        return gone
+                self.driver.delete(r)
+        return report
 
-    def status(self) -> ReleaseStatus:
+    def status(self, *, include_foreign: bool = False) -> ReleaseStatus:
         records = self.history()
         if not records:
-            raise ReleaseError(f"release {self.name!r} not found in namespace {self.namespace!r}")
+            raise ReleaseNotFound(self.name, self.namespace)
         latest = records[-1]
         current = next((r for r in reversed(records) if r.status == DEPLOYED), latest)
         result = ReleaseStatus(latest)
-        for obj in parse_manifest(current.manifest):
+        for obj in self._objects_of(current, include_foreign=include_foreign):
             result.objects.append(self.object_status(obj))
         return result
 
-    def diff(self, values: Values | Mapping[str, Any] | None = None) -> list[ObjectDiff]:
+    def diff(
+        self, values: Values | Mapping[str, Any] | None = None, *, show_secrets: bool = False
+    ) -> list[ObjectDiff]:
         """What an upgrade to ``values`` would change: live objects against a server-side
-        dry-run of the new ones, server-owned fields left out."""
+        dry-run of the new ones, server-owned fields left out, Secret values masked unless
+        ``show_secrets``. An object an upgrade would refuse to take over is a ``conflict``."""
         from modelservice.output.yaml import dump
 
         objects, _, _ = self._render(values)
         records = self.history()
         current = next((r for r in reversed(records) if r.status == DEPLOYED), None)
+        if current is None and records and records[-1].status in (FAILED, SUPERSEDED):
+            current = records[-1]
+        old = self._objects_of(current, include_foreign=False) if current else []
+        known = {self.engine.identity(o) for o in old}
         out: list[ObjectDiff] = []
         ns_exists = self.cluster.get("v1", "Namespace", self.namespace) is not None
+
+        def texts(before: Obj | None, after: Obj | None) -> tuple[str, str]:
+            b, a = comparable(before), comparable(after)
+            if not show_secrets:
+                b, a = mask_secrets(b, a)
+            return (dump(b) if before is not None else "", dump(a) if after is not None else "")
+
         for obj in objects:
-            live = self._live(obj) if ns_exists else None
-            after = self.cluster.apply(obj, force=True, dry_run=True) if ns_exists else obj
-            before_text = dump(_comparable(live)) if live is not None else ""
-            after_text = dump(_comparable(after))
-            action = (
-                "create"
-                if live is None
-                else ("unchanged" if before_text == after_text else "update")
-            )
-            out.append(
-                ObjectDiff(obj["kind"], obj["metadata"]["name"], action, before_text, after_text)
-            )
-        keep = {identity(o, self.namespace) for o in objects}
-        for obj in parse_manifest(current.manifest) if current else []:
-            if identity(obj, self.namespace) in keep:
-                continue
-            live = self._live(obj)
-            if live is not None:
+            live = self.engine.live(obj) if ns_exists else None
+            ident = self.engine.identity(obj)
+            why = self.owner.conflict(live) if live is not None and ident not in known else None
+            if why is not None:
+                before, after = texts(live, obj)
                 out.append(
-                    ObjectDiff(
-                        obj["kind"], obj["metadata"]["name"], "delete", dump(_comparable(live)), ""
-                    )
+                    ObjectDiff(obj["kind"], obj["metadata"]["name"], "conflict", before, after, why)
                 )
+                continue
+            applied = self.cluster.apply(obj, force=True, dry_run=True) if ns_exists else obj
+            before, after = texts(live, applied)
+            action = "create" if live is None else ("unchanged" if before == after else "update")
+            out.append(ObjectDiff(obj["kind"], obj["metadata"]["name"], action, before, after))
+        keep = {self.engine.identity(o) for o in objects}
+        for obj in reversed(old):
+            if self.engine.identity(obj) in keep or keeps(obj):
+                continue
+            live = self.engine.live(obj)
+            if live is not None and self.owner.owns(live) and not keeps(live):
+                before, _ = texts(live, None)
+                out.append(ObjectDiff(obj["kind"], obj["metadata"]["name"], "delete", before, ""))
         return out
 
 
-_SERVER_META = (
-    "managedFields",
-    "resourceVersion",
-    "uid",
-    "creationTimestamp",
-    "generation",
-    "selfLink",
-)
-_SERVER_ANNOTATIONS = (
-    "deployment.kubernetes.io/revision",
-    "kubectl.kubernetes.io/last-applied-configuration",
-)
-
-
-def _kept(obj: Obj) -> bool:
-    """Annotated ``helm.sh/resource-policy: keep``: never deleted by prune or uninstall."""
-    return bool((obj.get("metadata") or {}).get("annotations", {}).get(KEEP_ANNOTATION) == "keep")
-
-
-def _comparable(obj: Obj | None) -> Obj:
-    """An object without the fields the server owns (status, bookkeeping metadata)."""
-    if obj is None:
-        return {}
-    out = copy.deepcopy(obj)
-    out.pop("status", None)
-    meta = out.get("metadata") or {}
-    for key in _SERVER_META:
-        meta.pop(key, None)
-    ann = meta.get("annotations") or {}
-    for key in _SERVER_ANNOTATIONS:
-        ann.pop(key, None)
-    if "annotations" in meta and not ann:
-        meta.pop("annotations")
-    return out
-
-
 def list_releases(
-    cluster: Cluster, *, namespace: str | None = None, all_namespaces: bool = False
+    cluster: Api,
+    *,
+    namespace: str | None = None,
+    all_namespaces: bool = False,
+    driver: Driver | None = None,
+    on_warnings: Callable[[list[Problem]], None] | None = None,
 ) -> list[Record]:
-    """The latest record of every release (Helm's and ours) in a namespace, or everywhere."""
-    secrets = cluster.list(
-        "v1", "Secret", namespace=namespace, labels={"owner": "helm"}, all_namespaces=all_namespaces
+    """The latest record of every release (Helm's and ours) in a namespace, or everywhere.
+    Records that cannot be decoded are skipped (reported to ``on_warnings``)."""
+    records, skipped = (driver or SecretDriver(cluster)).latest(
+        namespace, all_namespaces=all_namespaces
     )
-    latest: dict[tuple[str, str], Record] = {}
-    for s in secrets:
-        r = Record.from_secret(s)
-        if r is None:
-            continue
-        key = (r.namespace, r.name)
-        if key not in latest or r.version > latest[key].version:
-            latest[key] = r
-    return sorted(latest.values(), key=lambda r: (r.namespace, r.name))
+    if skipped and on_warnings is not None:
+        on_warnings([Problem("", str(s)) for s in skipped])
+    return records

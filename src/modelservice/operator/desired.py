@@ -22,24 +22,24 @@ from fractions import Fraction
 from typing import Any
 
 from modelservice.errors import Problem, ValuesError
+from modelservice.kinds import Identity, group_of, identity
 from modelservice.operator.crd import API_VERSION, HASH_ANNOTATION, KIND, MANAGED_BY, OWNER_LABEL
+from modelservice.operator.policy import Policy, check
 from modelservice.quantity import quantity_or_none
 
+__all__ = ["Key", "ModelServiceOwner", "group_of", "key_of"]
+
 Obj = dict[str, Any]
-#: (API group, kind, name): what makes two children of one ModelService the same object.
-Key = tuple[str, str, str]
+#: What makes two objects the same object: :class:`modelservice.kinds.Identity`.
+Key = Identity
+
+KEEP_ANNOTATION = "helm.sh/resource-policy"
 
 
-def group_of(api_version: str) -> str:
-    return api_version.rpartition("/")[0]
-
-
-def key_of(obj: Mapping[str, Any]) -> Key:
-    return (
-        group_of(str(obj.get("apiVersion", ""))),
-        str(obj.get("kind", "")),
-        str((obj.get("metadata") or {}).get("name", "")),
-    )
+def key_of(obj: Mapping[str, Any], namespace: str = "") -> Key:
+    """The identity of an object (a live one, or a child made by :func:`adopt`, carries its
+    namespace; ``namespace`` is the default for others)."""
+    return identity(obj, namespace)
 
 
 def owner_reference(parent: Mapping[str, Any]) -> Obj:
@@ -66,9 +66,11 @@ def object_hash(obj: Mapping[str, Any]) -> str:
 
 def adopt(obj: Mapping[str, Any], parent: Mapping[str, Any]) -> Obj:
     """A rendered object as a child of ``parent``: in its namespace, with the owner label,
-    the operator's managed-by label, a controller ownerReference and the hash annotation."""
+    the operator's managed-by label, a controller ownerReference (none for an object
+    annotated ``helm.sh/resource-policy: keep``, which must outlive its ModelService: the
+    garbage collector follows ownerReferences) and the hash annotation."""
     out = copy.deepcopy(dict(obj))
-    meta = out.setdefault("metadata", {})
+    meta = out["metadata"] = dict(out.get("metadata") or {})
     pmeta = parent["metadata"]
     meta["namespace"] = pmeta["namespace"]
     # Fresh dicts: the renderer may share one labels dict with a selector.
@@ -76,68 +78,139 @@ def adopt(obj: Mapping[str, Any], parent: Mapping[str, Any]) -> Obj:
     labels[OWNER_LABEL] = pmeta["name"]
     if "app.kubernetes.io/managed-by" in labels:
         labels["app.kubernetes.io/managed-by"] = MANAGED_BY
-    meta["ownerReferences"] = [owner_reference(parent)]
     meta["annotations"] = dict(meta.get("annotations") or {})
+    if meta["annotations"].get(KEEP_ANNOTATION) == "keep":
+        meta.pop("ownerReferences", None)
+    else:
+        meta["ownerReferences"] = [owner_reference(parent)]
     meta["annotations"][HASH_ANNOTATION] = object_hash(out)
     return out
+
+
+class ModelServiceOwner:
+    """The apply engine's owner for one ModelService (see :mod:`modelservice.cluster.apply`).
+
+    Its marks: the owner label naming it, and a controller ownerReference to it. It adopts
+    only live objects that already carry those marks - its own, or those of an earlier
+    ModelService of the same name (deleted and created again before the garbage collector
+    ran, or an object it kept) - never an object without them: the operator acts with
+    rights the ModelService's author may not have, so it must not take over what the author
+    could not change themselves. It deletes only objects it controls (by uid)."""
+
+    operation = "ModelService"
+    adoptable = False
+
+    def __init__(self, parent: Mapping[str, Any]) -> None:
+        self.parent = parent
+        self.name = str(parent["metadata"]["name"])
+        self.uid = str(parent["metadata"].get("uid") or "")
+
+    def mark(self, obj: Mapping[str, Any]) -> Obj:
+        return adopt(obj, self.parent)
+
+    def conflict(self, live: Mapping[str, Any]) -> str | None:
+        meta = live.get("metadata") or {}
+        labels = meta.get("labels") or {}
+        labelled = isinstance(labels, Mapping) and labels.get(OWNER_LABEL) == self.name
+        ref = controller_of(live)
+        if ref is not None:
+            if ref.get("uid") == self.uid:
+                return None
+            same_name = (
+                ref.get("kind") == KIND
+                and group_of(str(ref.get("apiVersion", ""))) == group_of(API_VERSION)
+                and ref.get("name") == self.name
+            )
+            if same_name and labelled:
+                return None
+            return f"it is controlled by {ref.get('kind')}/{ref.get('name')}"
+        ann = meta.get("annotations") or {}
+        release = ann.get("meta.helm.sh/release-name") if isinstance(ann, Mapping) else None
+        if release:
+            return f"it belongs to the Helm release {release!r}"
+        if labelled:
+            return None
+        return (
+            f"it does not carry this ModelService's marks (label {OWNER_LABEL}={self.name}); "
+            "the operator adopts no object created by someone else"
+        )
+
+    def owns(self, live: Mapping[str, Any]) -> bool:
+        return owned_by(live, self.parent)
 
 
 @dataclass
 class Desired:
     """The children a ModelService's spec renders to (empty and ``error`` set when the spec
-    is invalid)."""
+    is invalid, refused by the policy, or makes the renderer fail; ``reason`` says which:
+    ``InvalidSpec``, ``Refused`` or ``RenderError``)."""
 
     objects: list[Obj] = field(default_factory=list)
     warnings: tuple[Problem, ...] = ()
     model_name: str = ""
     error: ValuesError | None = None
+    reason: str = "InvalidSpec"
 
 
 def desired_children(
-    parent: Mapping[str, Any], *, cluster_scoped: Iterable[tuple[str, str]] = ()
+    parent: Mapping[str, Any],
+    *,
+    cluster_scoped: Iterable[tuple[str, str]] = (),
+    policy: Policy | None = None,
 ) -> Desired:
     """Render the parent's spec (release = its name, namespace = its namespace) into its
-    children. ``cluster_scoped`` lists (apiVersion, kind) pairs the cluster serves
-    cluster-wide: a namespaced ModelService cannot own those."""
+    children, checked against the operator's ``policy`` (default: deny everything beyond
+    the chart's envelope). ``cluster_scoped`` lists (apiVersion, kind) pairs the cluster
+    serves cluster-wide: a namespaced ModelService cannot own those.
+
+    Never raises for a bad spec: an exception from rendering (a bug) becomes a
+    ``RenderError`` result, so one ModelService cannot stop the others' reconciles."""
     from modelservice.pipeline import render_release
 
     meta = parent["metadata"]
     spec = parent.get("spec") or {}
     try:
         rendered = render_release(spec, release=meta["name"], namespace=meta["namespace"])
+        model = rendered.model
+        assert model is not None, "the operator renders in the default mode"
+        extra_start = len(rendered.objects) - len(model.extra_objects)
+        labels = [
+            f"extraObjects[{i - extra_start}]" if i >= extra_start else ""
+            for i in range(len(rendered.objects))
+        ]
+        problems = check(
+            rendered.objects,
+            str(meta["namespace"]),
+            policy if policy is not None else default_policy(),
+            labels=labels,
+            cluster_scoped=cluster_scoped,
+        )
+        if problems:
+            return Desired(error=ValuesError(problems), reason="Refused")
+        return Desired(
+            objects=[adopt(o, parent) for o in rendered.objects],
+            warnings=rendered.warnings,
+            model_name=model.routing.model_name or "",
+        )
     except ValuesError as err:
         return Desired(error=err)
-    scoped = set(cluster_scoped)
-    problems = []
-    model = rendered.model
-    assert model is not None, "the operator renders in the default mode"
-    extra_start = len(rendered.objects) - len(model.extra_objects)
-    for i, obj in enumerate(rendered.objects):
-        ns = (obj.get("metadata") or {}).get("namespace")
-        where = f"extraObjects[{i - extra_start}]" if i >= extra_start else ""
-        if (obj.get("apiVersion"), obj.get("kind")) in scoped:
-            problems.append(
-                Problem(
-                    where,
-                    f"{obj.get('kind')} is cluster-scoped; a ModelService can only own "
-                    "objects in its own namespace",
-                )
-            )
-        elif ns and ns != meta["namespace"]:
-            problems.append(
-                Problem(
-                    where,
-                    f"namespace {ns!r} is not the ModelService's namespace "
-                    f"{meta['namespace']!r}; a ModelService owns objects in its namespace only",
-                )
-            )
-    if problems:
-        return Desired(error=ValuesError(problems))
-    return Desired(
-        objects=[adopt(o, parent) for o in rendered.objects],
-        warnings=rendered.warnings,
-        model_name=model.routing.model_name or "",
-    )
+    except RecursionError:
+        return Desired(error=ValuesError("the spec is nested too deeply"), reason="RenderError")
+    except Exception as exc:  # a bug: reported in this ModelService's status, not raised
+        return Desired(
+            error=ValuesError(
+                f"internal error while rendering the spec (a bug in modelservice, please "
+                f"report it): {type(exc).__name__}: {exc}"
+            ),
+            reason="RenderError",
+        )
+
+
+def default_policy() -> Policy:
+    """Deny everything beyond the chart's envelope (the endpoint picker's Role allowed)."""
+    from modelservice.operator.manifests import epp_rules
+
+    return Policy(epp_rules=tuple(epp_rules()))
 
 
 # ---------------------------------------------------------------- desired versus live
@@ -214,34 +287,6 @@ def owned_by(obj: Mapping[str, Any], parent: Mapping[str, Any]) -> bool:
     return ref is not None and ref.get("uid") == parent["metadata"]["uid"]
 
 
-def conflict(live: Mapping[str, Any], parent: Mapping[str, Any]) -> str | None:
-    """Why the operator must not take ``live`` over for ``parent`` (None: it may).
-
-    An object controlled by another live owner, or belonging to a Helm release, is left
-    alone; one whose controller was an earlier ModelService of the same name (deleted and
-    created again before the garbage collector ran) is adopted."""
-    ref = controller_of(live)
-    pmeta = parent["metadata"]
-    name = f"{live.get('kind')}/{(live.get('metadata') or {}).get('name')}"
-    if ref is not None:
-        if ref.get("uid") == pmeta["uid"]:
-            return None
-        if ref.get("kind") == KIND and ref.get("name") == pmeta["name"]:
-            return None
-        return (
-            f"{name} already exists and is controlled by {ref.get('kind')}/{ref.get('name')}; "
-            "delete it or give this ModelService another name"
-        )
-    ann = (live.get("metadata") or {}).get("annotations") or {}
-    release = ann.get("meta.helm.sh/release-name")
-    if release:
-        return (
-            f"{name} already exists and belongs to the Helm release {release!r}; "
-            "uninstall that release or give this ModelService another name"
-        )
-    return None
-
-
 @dataclass
 class Plan:
     """What one reconcile does: objects to apply (with why), objects to delete, objects
@@ -271,12 +316,13 @@ def plan(
     """
     out = Plan()
     accepted = accepted or {}
+    owner = ModelServiceOwner(parent)
     for obj in desired:
         have = live.get(key_of(obj))
         if have is not None:
-            why_not = conflict(have, parent)
+            why_not = owner.conflict(have)
             if why_not:
-                out.conflicts.append(why_not)
+                out.conflicts.append(f"{key_of(obj)} exists and cannot be adopted: {why_not}")
                 continue
         reason = drift(obj, have)
         if reason is not None and have is not None and reason.startswith("drifted"):

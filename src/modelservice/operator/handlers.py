@@ -43,7 +43,7 @@ from modelservice.operator.reconciler import (
     Reconciler,
 )
 
-logger = logging.getLogger("modelservice.operator")
+logger = logging.getLogger(__name__)
 
 PARENTS_INDEX = "ms_parents"
 PEERING_GROUP = "kopf.dev"
@@ -209,7 +209,10 @@ def build_registry(state: OperatorState) -> kopf.OperatorRegistry:
     def reconcile(body: kopf.Body, reason: str, **kwargs: Any) -> None:
         view.bind(kwargs)
         result = reconciler.reconcile(_as_dict(body), trigger=str(reason))
-        if result.error is not None:
+        if result.error is not None and not result.internal:
+            # The cluster refused something: kopf retries. An internal error (a bug) is in
+            # the status already; retrying at kopf's pace would only repeat it (the resync
+            # tries again).
             raise kopf.TemporaryError(result.error, delay=15)
 
     return registry
@@ -230,6 +233,9 @@ def configure(settings: kopf.OperatorSettings, state: OperatorState) -> None:
     settings.peering.lifetime = PEERING_LIFETIME
     settings.watching.server_timeout = 600
     settings.networking.error_backoffs = [1, 2, 5, 10]
+    # Watching named namespaces needs no cluster-wide rights (no namespace or CRD
+    # observation): the namespace-scoped install grants none.
+    settings.scanning.disabled = not state.clusterwide
 
 
 async def _resync_loop(state: OperatorState) -> None:
@@ -247,14 +253,21 @@ async def _resync_loop(state: OperatorState) -> None:
 
 
 def resync_all(state: OperatorState) -> int:
-    """Reconcile every known ModelService once (when this operator is the active peer)."""
+    """Reconcile every known ModelService once (when this operator is the active peer).
+
+    Each ModelService is reconciled on its own: whatever one of them raises is logged and
+    the resync goes on with the next (a reconcile turns its own errors into conditions;
+    this is the backstop)."""
     if not state.is_active():
         logger.debug("resync skipped: another operator is active")
         return 0
     count = 0
     for body in state.view.parents():
         meta = body.get("metadata") or {}
-        state.reconciler.kick(str(meta["namespace"]), str(meta["name"]), trigger="resync")
+        try:
+            state.reconciler.kick(str(meta["namespace"]), str(meta["name"]), trigger="resync")
+        except Exception:
+            logger.exception("resync of %s/%s failed", meta.get("namespace"), meta.get("name"))
         count += 1
     state.reconciler.write_stats()
     return count

@@ -1,13 +1,26 @@
-"""What installs the operator: its CRD, kopf's peering CRDs and objects, least-privilege
-RBAC, a ServiceAccount and the operator Deployment.
+"""What installs the operator: its CRD, kopf's peering CRDs, least-privilege RBAC, a
+ServiceAccount and the operator Deployment.
 
 RBAC is least privilege for what the renderer can produce: read/write on exactly those
-kinds, status and finalizers (for ``blockOwnerDeletion``) of ModelServices, and - because
-Kubernetes only lets a controller create a Role granting permissions it holds itself -
-the permissions of the endpoint picker's Role (read pods, endpointslices, inference pools
-and models; create token and subject access reviews), taken from the renderer. Objects of
-other kinds in ``extraObjects`` need rules added by an administrator; without them the
-ModelService reports ``Degraded`` with the API server's "forbidden" message.
+kinds (from the one kinds table, :data:`modelservice.kinds.RENDERED_KINDS`), status and
+finalizers (for ``blockOwnerDeletion``) of ModelServices, Events, and - because Kubernetes
+only lets a controller create a Role granting permissions it holds itself - the
+permissions of the endpoint picker's Role (read pods, endpointslices, inference pools and
+models; create token and subject access reviews), taken from the renderer. Objects of
+other kinds in ``extraObjects`` need rules added by an administrator (and an ``--allow
+kind=`` of the operator's policy); without them the ModelService reports ``Degraded`` with
+the API server's "forbidden" message.
+
+Cluster-wide (the default) the rules are a ClusterRole; with ``--watch-namespace`` they are
+a Role in each watched namespace and nothing is granted cluster-wide (the operator then
+does not observe namespaces or CRDs). ``namespace_scoped`` leaves out the CRDs and the
+Namespace as well: what a namespace administrator can apply once an administrator has
+installed the CRDs.
+
+The output holds no custom resources, only definitions and built-in kinds, so that
+``kubectl apply --server-side -f -`` takes it in one go on a fresh cluster (kubectl maps
+every object's kind before the CRDs it creates are established). The peering objects are
+created by the operator when it starts.
 
 Peering: every replica runs ``modelservice operator run`` with kopf peering under the name
 ``modelservice`` and a random priority; a replica pauses while it sees a live peer with a
@@ -20,6 +33,7 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
+from modelservice.kinds import RENDERED_KINDS
 from modelservice.operator.crd import GROUP, PLURAL, crd
 
 Obj = dict[str, Any]
@@ -31,17 +45,20 @@ PEERING_NAME = "modelservice"
 _RW = ["get", "list", "watch", "create", "update", "patch", "delete"]
 _READ = ["get", "list", "watch"]
 
+_PEERING_VERBS = ["get", "list", "watch", "patch", "create"]
+
+
+def _child_resources() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    groups: dict[str, list[str]] = {}
+    for k in RENDERED_KINDS:
+        plurals = groups.setdefault(k.group, [])
+        if k.plural not in plurals:
+            plurals.append(k.plural)
+    return tuple((g, tuple(p)) for g, p in groups.items())
+
+
 #: (API group, resources) of the kinds the renderer produces.
-CHILD_RESOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("", ("serviceaccounts", "services")),
-    ("apps", ("deployments",)),
-    ("rbac.authorization.k8s.io", ("roles", "rolebindings")),
-    ("leaderworkerset.x-k8s.io", ("leaderworkersets",)),
-    ("gateway.networking.k8s.io", ("httproutes",)),
-    ("inference.networking.x-k8s.io", ("inferencepools", "inferencemodels")),
-    ("inference.networking.k8s.io", ("inferencepools",)),
-    ("monitoring.coreos.com", ("podmonitors",)),
-)
+CHILD_RESOURCES: tuple[tuple[str, tuple[str, ...]], ...] = _child_resources()
 
 
 def _labels() -> dict[str, str]:
@@ -76,11 +93,7 @@ def namespaced_rules(*, peering: bool = True) -> list[Obj]:
     rules.append({"apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": ["create"]})
     if peering:
         rules.append(
-            {
-                "apiGroups": ["kopf.dev"],
-                "resources": ["kopfpeerings"],
-                "verbs": ["get", "list", "watch", "patch"],
-            }
+            {"apiGroups": ["kopf.dev"], "resources": ["kopfpeerings"], "verbs": _PEERING_VERBS}
         )
     for rule in epp_rules():
         if rule not in rules:
@@ -104,7 +117,7 @@ def cluster_rules(*, clusterwide: bool, peering: bool = True) -> list[Obj]:
             {
                 "apiGroups": ["kopf.dev"],
                 "resources": ["clusterkopfpeerings"],
-                "verbs": ["get", "list", "watch", "patch"],
+                "verbs": _PEERING_VERBS,
             }
         )
     if clusterwide:
@@ -170,8 +183,10 @@ def operator_deployment(
     watch_namespaces: Sequence[str],
     replicas: int = 1,
     peering: bool = True,
+    allow: Sequence[str] = (),
 ) -> Obj:
     args = ["operator", "run", "--liveness", "http://0.0.0.0:8080/healthz"]
+    args += [f"--allow={a}" for a in allow]
     if watch_namespaces:
         for ns in watch_namespaces:
             args += ["--namespace", ns]
@@ -232,16 +247,27 @@ def manifests(
     watch_namespaces: Sequence[str] = (),
     replicas: int = 1,
     peering: bool = True,
+    namespace_scoped: bool = False,
+    allow: Sequence[str] = (),
 ) -> list[Obj]:
-    """Every object that installs the operator, in apply order."""
+    """Every object that installs the operator, in apply order (``namespace_scoped``:
+    only the namespaced ones; needs ``watch_namespaces``)."""
     labels = _labels()
     clusterwide = not watch_namespaces
-    objects: list[Obj] = [crd()]
-    if peering:
-        objects += peering_crds()
-    objects.append(
-        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace, "labels": labels}}
-    )
+    if namespace_scoped and clusterwide:
+        raise ValueError("a namespace-scoped install needs the namespaces to watch")
+    objects: list[Obj] = []
+    if not namespace_scoped:
+        objects.append(crd())
+        if peering:
+            objects += peering_crds()
+        objects.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {"name": namespace, "labels": labels},
+            }
+        )
     objects.append(
         {
             "apiVersion": "v1",
@@ -250,27 +276,28 @@ def manifests(
         }
     )
     subject = [{"kind": "ServiceAccount", "name": NAME, "namespace": namespace}]
-    objects.append(
-        {
-            "apiVersion": "rbac.authorization.k8s.io/v1",
-            "kind": "ClusterRole",
-            "metadata": {"name": NAME, "labels": labels},
-            "rules": cluster_rules(clusterwide=clusterwide, peering=peering),
-        }
-    )
-    objects.append(
-        {
-            "apiVersion": "rbac.authorization.k8s.io/v1",
-            "kind": "ClusterRoleBinding",
-            "metadata": {"name": NAME, "labels": labels},
-            "roleRef": {
-                "apiGroup": "rbac.authorization.k8s.io",
+    if clusterwide:
+        objects.append(
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
                 "kind": "ClusterRole",
-                "name": NAME,
-            },
-            "subjects": copy.deepcopy(subject),
-        }
-    )
+                "metadata": {"name": NAME, "labels": labels},
+                "rules": cluster_rules(clusterwide=clusterwide, peering=peering),
+            }
+        )
+        objects.append(
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "ClusterRoleBinding",
+                "metadata": {"name": NAME, "labels": labels},
+                "roleRef": {
+                    "apiGroup": "rbac.authorization.k8s.io",
+                    "kind": "ClusterRole",
+                    "name": NAME,
+                },
+                "subjects": copy.deepcopy(subject),
+            }
+        )
     for ns in watch_namespaces:
         objects.append(
             {
@@ -289,11 +316,6 @@ def manifests(
                 "subjects": copy.deepcopy(subject),
             }
         )
-    if peering:
-        if clusterwide:
-            objects.append(peering_object(None))
-        else:
-            objects += [peering_object(ns) for ns in watch_namespaces]
     objects.append(
         operator_deployment(
             image=image,
@@ -301,6 +323,7 @@ def manifests(
             watch_namespaces=watch_namespaces,
             replicas=replicas,
             peering=peering,
+            allow=allow,
         )
     )
     return objects

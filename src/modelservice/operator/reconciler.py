@@ -22,43 +22,40 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from modelservice.cluster.apply import Engine
 from modelservice.cluster.client import Cluster, ClusterError
+from modelservice.cluster.errors import AlreadyExists, NotFound
 from modelservice.cluster.wait import pod_selector, pod_summary, readiness
+from modelservice.kinds import RENDERED_KINDS
 from modelservice.operator.crd import API_VERSION, HASH_ANNOTATION, KIND, OWNER_LABEL
 from modelservice.operator.desired import (
     Key,
+    ModelServiceOwner,
     Obj,
+    default_policy,
     desired_children,
     drift,
-    group_of,
     key_of,
     owned_by,
     plan,
 )
-from modelservice.operator.status import compute_status, merge_patch, owned_refs
+from modelservice.operator.policy import Policy
+from modelservice.operator.status import compute_status, merge_patch, owned_refs, ref_key
 
-logger = logging.getLogger("modelservice.operator")
+logger = logging.getLogger(__name__)
 
 #: Field manager of the operator's server-side applies.
 FIELD_MANAGER = "llm-d-modelservice-operator"
+#: The component named in the Events the operator posts.
+COMPONENT = "llm-d-modelservice-operator"
 
-#: Kinds the renderer can produce, as (apiVersion, kind, plural); the operator keeps watch
-#: caches of these (labelled with the owner label). Other kinds (extraObjects) are read
-#: with GET when needed.
-WATCHED_KINDS: tuple[tuple[str, str, str], ...] = (
-    ("v1", "ServiceAccount", "serviceaccounts"),
-    ("v1", "Service", "services"),
-    ("rbac.authorization.k8s.io/v1", "Role", "roles"),
-    ("rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings"),
-    ("apps/v1", "Deployment", "deployments"),
-    ("leaderworkerset.x-k8s.io/v1", "LeaderWorkerSet", "leaderworkersets"),
-    ("gateway.networking.k8s.io/v1", "HTTPRoute", "httproutes"),
-    ("inference.networking.x-k8s.io/v1alpha2", "InferencePool", "inferencepools"),
-    ("inference.networking.x-k8s.io/v1alpha2", "InferenceModel", "inferencemodels"),
-    ("inference.networking.k8s.io/v1", "InferencePool", "inferencepools"),
-    ("monitoring.coreos.com/v1", "PodMonitor", "podmonitors"),
+#: Kinds the renderer can produce, as (apiVersion, kind, plural), from the one kinds table;
+#: the operator keeps watch caches of these (labelled with the owner label). Other kinds
+#: (extraObjects) are read with GET when needed.
+WATCHED_KINDS: tuple[tuple[str, str, str], ...] = tuple(
+    (k.api_version, k.kind, k.plural) for k in RENDERED_KINDS
 )
-WATCHED = {(group_of(a), k) for a, k, _ in WATCHED_KINDS}
+WATCHED = {(k.group, k.kind) for k in RENDERED_KINDS}
 
 
 class LiveView(Protocol):
@@ -98,6 +95,10 @@ class OperatorCluster(Cluster):
         self._count()
         return super()._raw_get(path)
 
+    def _raw(self, method: str, path: str, what: str, body: Any = None) -> dict[str, Any]:
+        self._count()
+        return super()._raw(method, path, what, body)
+
     def patch_status(self, name: str, namespace: str, patch: Mapping[str, Any]) -> Obj:
         from lightkube.types import PatchType
 
@@ -121,6 +122,38 @@ class OperatorCluster(Cluster):
         except ClusterError:
             return False  # not served: the apply says so, with the fix
 
+    def post_event(
+        self, parent: Mapping[str, Any], type_: str, reason: str, message: str, source: str
+    ) -> None:
+        """A Kubernetes Event about ``parent``, as controllers post them (kubectl describe
+        and kubectl get events show it)."""
+        meta = parent["metadata"]
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        self.create(
+            {
+                "apiVersion": "v1",
+                "kind": "Event",
+                "metadata": {"generateName": f"{meta['name']}.", "namespace": meta["namespace"]},
+                "involvedObject": {
+                    "apiVersion": API_VERSION,
+                    "kind": KIND,
+                    "name": meta["name"],
+                    "namespace": meta["namespace"],
+                    "uid": meta.get("uid"),
+                    "resourceVersion": meta.get("resourceVersion"),
+                },
+                "type": type_,
+                "reason": reason,
+                "message": message[:1024],
+                "source": {"component": COMPONENT},
+                "reportingComponent": COMPONENT,
+                "reportingInstance": source or COMPONENT,
+                "firstTimestamp": stamp,
+                "lastTimestamp": stamp,
+                "count": 1,
+            }
+        )
+
 
 @dataclass
 class Result:
@@ -134,6 +167,9 @@ class Result:
     error: str | None = None
     invalid: str | None = None
     skipped: str | None = None
+    internal: bool = False
+    """The error is a bug of ours (an exception), not the cluster's refusal."""
+    events: list[str] = field(default_factory=list)
 
     @property
     def noop(self) -> bool:
@@ -180,12 +216,24 @@ class Reconciler:
     ModelService at a time; triggers arriving meanwhile are coalesced into one re-run)."""
 
     def __init__(
-        self, cluster: OperatorCluster, view: LiveView, *, stats_file: str | None = None
+        self,
+        cluster: OperatorCluster,
+        view: LiveView,
+        *,
+        stats_file: str | None = None,
+        policy: Policy | None = None,
+        identity: str = "",
     ) -> None:
         self.cluster = cluster
         self.view = view
         self.stats = Stats()
         self.stats_file = stats_file
+        self.policy = policy if policy is not None else default_policy()
+        """What the operator may create beyond the chart's envelope (default: nothing)."""
+        self.identity = identity
+        #: (namespace, name) → the last internal error logged with its traceback: a
+        #: ModelService that keeps failing the same way logs one line per reconcile after.
+        self._reported: dict[tuple[str, str], str] = {}
         self._guard = threading.Lock()
         self._stats_lock = threading.Lock()
         self._locks: dict[tuple[str, str], threading.Lock] = {}
@@ -245,15 +293,26 @@ class Reconciler:
         started = time.perf_counter()
         before = self.cluster.thread_requests
         result = Result()
+        meta = parent["metadata"]
+        key = (str(meta["namespace"]), str(meta["name"]))
         try:
             self._do(parent, trigger, result)
         except ClusterError as err:
-            result.error = str(err)
+            result.error = err.describe()
+        except Exception as exc:  # a bug: this ModelService's condition, never the others'
+            result.internal = True
+            result.error = (
+                f"internal error while reconciling (a bug in modelservice, please report it): "
+                f"{type(exc).__name__}: {exc}"
+            )
+            self._report(key, result.error)
+            self._internal_status(parent, result)
+        else:
+            self._reported.pop(key, None)
         result.requests = self.cluster.thread_requests - before
         result.seconds = time.perf_counter() - started
         with self._stats_lock:
             self.stats.add(trigger, result)
-        meta = parent["metadata"]
         where = f"{meta['namespace']}/{meta['name']}"
         if result.noop:
             logger.debug("%s: nothing to do (%s, %d requests)", where, trigger, result.requests)
@@ -271,43 +330,95 @@ class Reconciler:
         self.write_stats()
         return result
 
+    def _report(self, key: tuple[str, str], message: str) -> None:
+        """Log an internal error: with its traceback the first time, then one line."""
+        where = f"{key[0]}/{key[1]}"
+        if self._reported.get(key) == message:
+            logger.warning("%s: %s (again)", where, message)
+            return
+        self._reported[key] = message
+        logger.exception("%s: %s", where, message)
+
+    def _internal_status(self, parent: Mapping[str, Any], result: Result) -> None:
+        """Say in the status that reconciling failed on our side (best effort)."""
+        try:
+            previous = list((parent.get("status") or {}).get("owned") or [])
+            status = compute_status(
+                parent,
+                owned=previous,
+                live={},
+                model_name=None,
+                apply_error=result.error,
+                apply_reason="InternalError",
+            )
+            self._write_status(parent, status, result)
+        except Exception:
+            logger.debug("could not write the status after an internal error", exc_info=True)
+
     def _do(self, parent: Mapping[str, Any], trigger: str, result: Result) -> None:
         meta = parent["metadata"]
         ns, name = str(meta["namespace"]), str(meta["name"])
         if meta.get("deletionTimestamp"):
             result.skipped = "being deleted"
             return
-        desired = desired_children(parent, cluster_scoped=self._cluster_scoped(parent))
+        desired = desired_children(
+            parent, cluster_scoped=self._cluster_scoped(parent), policy=self.policy
+        )
+        owner = ModelServiceOwner(parent)
+        engine = Engine(self.cluster, owner, ns)
         children = self.view.children(ns, name)
-        live: dict[Key, Obj] = {key_of(o): o for o in children}
+        live: dict[Key, Obj] = {key_of(o, ns): o for o in children}
         previous = list((parent.get("status") or {}).get("owned") or [])
         for obj in desired.objects:
             if not self.view.watches(obj["apiVersion"], obj["kind"]):
-                got = self.cluster.get(obj["apiVersion"], obj["kind"], obj["metadata"]["name"], ns)
+                got = engine.live(obj)
                 if got is not None:
-                    live[key_of(got)] = got
+                    live[key_of(got, ns)] = got
         owned = [o for o in children if owned_by(o, parent)]
         want = {key_of(o) for o in desired.objects}
         if desired.error is None:
             for ref in previous:
-                ref_key = (group_of(ref["apiVersion"]), ref["kind"], ref["name"])
-                if ref_key in want or self.view.watches(ref["apiVersion"], ref["kind"]):
+                rkey = ref_key(ref, ns)
+                if rkey in want or self.view.watches(ref["apiVersion"], ref["kind"]):
                     continue
                 got = self.cluster.get(ref["apiVersion"], ref["kind"], ref["name"], ns)
                 if got is not None and owned_by(got, parent):
-                    live[ref_key] = got
+                    live[rkey] = got
                     owned.append(got)
 
         if desired.error is not None:
             result.invalid = str(desired.error)
             refs = previous or owned_refs(owned)
             status = compute_status(
-                parent, owned=refs, live=live, model_name=None, invalid=result.invalid
+                parent,
+                owned=refs,
+                live=live,
+                model_name=None,
+                invalid=result.invalid,
+                invalid_reason=desired.reason,
             )
             self._write_status(parent, status, result)
             return
 
         steps = plan(parent, desired.objects, live, owned, accepted=self.accepted)
+        # An object missing from the watch caches may still exist without this
+        # ModelService's label (the caches hold labelled objects only): read it before
+        # creating, so that nothing is taken over that the author could not change.
+        for obj, reason in steps.apply:
+            if reason != "missing" or not self.view.watches(obj["apiVersion"], obj["kind"]):
+                continue
+            got = engine.live(obj)
+            if got is None:
+                continue
+            why_not = owner.conflict(got)
+            if why_not is not None:
+                steps.conflicts.append(f"{key_of(obj)} exists and cannot be adopted: {why_not}")
+            else:
+                live[key_of(obj)] = got
+        if steps.conflicts:
+            # All or nothing: with one object not ours (a ServiceAccount, say), creating the
+            # rest could run pods under someone else's identity.
+            steps.apply, steps.delete = [], []
         apply_error: str | None = None
         if steps.apply and trigger != "handler" and any(r == "missing" for _, r in steps.apply):
             # About to create: make sure the ModelService still exists (a child's deletion
@@ -322,9 +433,9 @@ class Reconciler:
         for obj, reason in steps.apply:
             what = f"{obj['kind']}/{obj['metadata']['name']}"
             try:
-                applied = self.cluster.apply(obj, force=True)
+                applied = engine.apply(obj, force_conflicts=True)
             except ClusterError as err:
-                apply_error = str(err)
+                apply_error = err.describe()
                 break
             result.applied.append(f"{what} ({reason})")
             live[key_of(obj)] = applied
@@ -339,12 +450,14 @@ class Reconciler:
             for obj in steps.delete:
                 ometa = obj["metadata"]
                 try:
-                    self.cluster.delete(obj["apiVersion"], obj["kind"], ometa["name"], ns)
+                    outcome = engine.delete(obj, live=obj)
                 except ClusterError as err:
-                    apply_error = str(err)
+                    apply_error = err.describe()
                     break
-                live.pop(key_of(obj), None)
-                result.deleted.append(f"{obj['kind']}/{ometa['name']}")
+                if outcome in ("deleted", "gone"):
+                    live.pop(key_of(obj), None)
+                if outcome == "deleted":
+                    result.deleted.append(f"{obj['kind']}/{ometa['name']}")
         refs = owned_refs(desired.objects)
         status = compute_status(
             parent,
@@ -367,7 +480,7 @@ class Reconciler:
         when everything is ready, so a steady-state reconcile stays read-only)."""
         out: dict[Key, str] = {}
         for ref in refs:
-            key = (group_of(ref["apiVersion"]), ref["kind"], ref["name"])
+            key = ref_key(ref, namespace)
             obj = live.get(key)
             if obj is None or ref["kind"] not in ("Deployment", "LeaderWorkerSet"):
                 continue
@@ -407,12 +520,17 @@ class Reconciler:
         meta = parent["metadata"]
         try:
             self.cluster.patch_status(meta["name"], meta["namespace"], patch)
-        except ClusterError as err:
-            if "not found" in str(err).lower():
-                result.skipped = "ModelService is gone"
-                return
-            raise
+        except NotFound:
+            result.skipped = "ModelService is gone"
+            return
         result.status_patched = True
+        for type_, reason, message in transitions(old.get("conditions"), status["conditions"]):
+            try:
+                self.cluster.post_event(parent, type_, reason, message, self.identity)
+            except (ClusterError, AlreadyExists) as err:
+                logger.debug("event %s not posted: %s", reason, err)
+                continue
+            result.events.append(reason)
 
     # ------------------------------------------------------------------ stats
 
@@ -452,6 +570,36 @@ def _stuck(parent: Mapping[str, Any]) -> bool:
 
 
 _STATUS_KEYS = ("observedGeneration", "model", "conditions", "decode", "prefill", "owned")
+
+
+def transitions(old: Any, new: Any) -> list[tuple[str, str, str]]:
+    """The Events a status change deserves, as (type, reason, message): ``Valid``,
+    ``Ready`` and ``Degraded`` changing status (or reason), and a new apply error while
+    ``Degraded`` stays true. An initial ``Ready=False``/``Degraded=False`` is not news."""
+    before = {c.get("type"): c for c in old or [] if isinstance(c, Mapping)}
+    after = {c.get("type"): c for c in new or [] if isinstance(c, Mapping)}
+    out = []
+    valid = after.get("Valid") or {}
+    for type_ in ("Valid", "Ready", "Degraded"):
+        cond = after.get(type_)
+        if cond is None:
+            continue
+        prev = before.get(type_)
+        status, reason, message = cond.get("status"), cond.get("reason"), cond.get("message")
+        if prev is None:
+            if type_ in ("Ready", "Degraded") and status == "False":
+                continue
+        elif prev.get("status") == status and prev.get("reason") == reason:
+            repeated_failure = type_ == "Degraded" and status == "True"
+            if not (repeated_failure and prev.get("message") != message):
+                continue
+        if type_ != "Valid" and valid.get("status") == "False" and reason == valid.get("reason"):
+            continue  # the Valid event says it
+        bad = (type_ == "Degraded") == (status == "True")
+        if type_ == "Degraded" and status == "False":
+            reason = "Recovered"
+        out.append(("Warning" if bad else "Normal", str(reason), f"{type_}={status}: {message}"))
+    return out
 
 
 def owner_of(obj: Mapping[str, Any]) -> str | None:

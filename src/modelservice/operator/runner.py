@@ -9,10 +9,13 @@ import random
 from collections.abc import Sequence
 
 from modelservice.cluster.client import Cluster, ClusterError
+from modelservice.cluster.errors import AlreadyExists, KindNotServed
 from modelservice.operator.crd import API_VERSION, CRD_NAME, KIND
 from modelservice.operator.manifests import PEERING_NAME, peering_object
 
 INSTALL_HINT = "install it with 'modelservice operator manifests --crds-only | kubectl apply -f -'"
+#: Log lines name their logger in full (kopf's default format cuts names at 20 characters).
+LOG_FORMAT = "[%(asctime)s] %(name)s [%(levelname)s] %(message)s"
 
 
 def run(
@@ -30,8 +33,10 @@ def run(
     stats_file: str | None = None,
     verbose: bool = False,
     debug: bool = False,
+    allow: Sequence[str] = (),
 ) -> None:
-    """Run the operator until interrupted (SIGINT/SIGTERM)."""
+    """Run the operator until interrupted (SIGINT/SIGTERM). ``allow`` lists the
+    ``--allow`` settings of its policy (see :mod:`modelservice.operator.policy`)."""
     try:
         import kopf
     except ImportError:  # pragma: no cover - depends on the install
@@ -45,8 +50,14 @@ def run(
         build_registry,
         own_identity,
     )
+    from modelservice.operator.manifests import epp_rules
+    from modelservice.operator.policy import Policy, PolicyError
     from modelservice.operator.reconciler import OperatorCluster, Reconciler
 
+    try:
+        policy = Policy.parse(allow, epp_rules=epp_rules())
+    except PolicyError as err:
+        raise ClusterError(str(err)) from None
     cluster = OperatorCluster(kubeconfig=kubeconfig, context=context)
     watch = [] if all_namespaces else list(namespaces or [cluster.namespace])
     try:
@@ -58,20 +69,30 @@ def run(
     if not standalone:
         ensure_peering(cluster, peering, watch)
     view = KopfView()
+    identity = own_identity()
     state = OperatorState(
         cluster=cluster,
         view=view,
-        reconciler=Reconciler(cluster, view, stats_file=stats_file),
+        reconciler=Reconciler(
+            cluster, view, stats_file=stats_file, policy=policy, identity=identity
+        ),
         resync=resync,
         workers=workers,
         standalone=standalone,
         peering=peering,
         priority=priority,
-        identity=own_identity(),
+        identity=identity,
         clusterwide=all_namespaces,
         namespaces=watch,
     )
     kopf.configure(debug=debug)
+    for handler in logging.getLogger().handlers:
+        formatter = handler.formatter
+        if formatter is not None:
+            try:
+                handler.setFormatter(type(formatter)(LOG_FORMAT))
+            except TypeError:
+                handler.setFormatter(logging.Formatter(LOG_FORMAT))
     for name in ("httpx", "httpx2", "httpcore"):
         logging.getLogger(name).setLevel(logging.DEBUG if debug else logging.WARNING)
     # kopf logs every handler and indexer call at INFO; keep that for --verbose.
@@ -83,12 +104,14 @@ def run(
     )
     where = "all namespaces" if all_namespaces else ", ".join(watch)
     mode = "standalone" if standalone else f"peering {peering!r}, priority {priority}"
-    logging.getLogger("modelservice.operator").info(
-        "modelservice operator %s (pid %d) watching %s (%s)",
+    allowed = " ".join(policy.args()) or "nothing beyond the chart's objects"
+    logging.getLogger(__name__).info(
+        "modelservice operator %s (pid %d) watching %s (%s); policy allows %s",
         state.identity,
         os.getpid(),
         where,
         mode,
+        allowed,
     )
     kopf.run(
         registry=build_registry(state),
@@ -111,11 +134,10 @@ def ensure_peering(cluster: Cluster, name: str, namespaces: Sequence[str]) -> No
         try:
             if cluster.get(obj["apiVersion"], obj["kind"], name, ns) is None:
                 cluster.create(obj)
-        except ClusterError as err:
-            if "not served" in str(err):
-                raise ClusterError(
-                    f"kopf's peering CRDs are not installed: {INSTALL_HINT}, "
-                    "or run with --standalone (then run only one operator)"
-                ) from None
-            if "already exists" not in str(err):
-                raise
+        except KindNotServed:
+            raise ClusterError(
+                f"kopf's peering CRDs are not installed: {INSTALL_HINT}, "
+                "or run with --standalone (then run only one operator)"
+            ) from None
+        except AlreadyExists:
+            pass  # another replica created it first

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from modelservice.cluster.wait import readiness
+from modelservice.kinds import Identity, identity
 
 Obj = dict[str, Any]
 
@@ -69,21 +70,25 @@ def compute_status(
     parent: Mapping[str, Any],
     *,
     owned: Sequence[Mapping[str, Any]],
-    live: Mapping[tuple[str, str, str], Mapping[str, Any]],
+    live: Mapping[Identity, Mapping[str, Any]],
     model_name: str | None,
     invalid: str | None = None,
+    invalid_reason: str = "InvalidSpec",
     warnings: Iterable[str] = (),
     apply_error: str | None = None,
+    apply_reason: str = "ApplyFailed",
     conflicts: Sequence[str] = (),
-    problems: Mapping[tuple[str, str, str], str] | None = None,
+    problems: Mapping[Identity, str] | None = None,
 ) -> Obj:
     """The status for ``parent``.
 
     ``owned``: the objects it owns (desired ones, or the previous list when the spec is
-    invalid), as {apiVersion, kind, name}; ``live``: the live objects by (group, kind, name);
-    ``invalid``: the CLI's message when the spec does not validate; ``apply_error``: the
-    cluster's refusal during this reconcile; ``conflicts``: objects it may not take over;
-    ``problems``: why a workload's pods are not ready, by key (from the pods).
+    invalid), as {apiVersion, kind, name}; ``live``: the live objects by identity;
+    ``invalid``: the CLI's message when the spec does not validate (``invalid_reason``:
+    ``InvalidSpec``, ``Refused`` by the operator's policy, or ``RenderError``);
+    ``apply_error``: the cluster's refusal during this reconcile (``apply_reason``:
+    ``ApplyFailed``, or ``InternalError``); ``conflicts``: objects it may not take over;
+    ``problems``: why a workload's pods are not ready, by identity (from the pods).
     """
     meta = parent.get("metadata") or {}
     generation = int(meta.get("generation") or 0)
@@ -93,23 +98,24 @@ def compute_status(
     not_ready: list[str] = []
     progressing: list[str] = []
     roles: dict[str, Obj] = {}
+    namespace = str(meta.get("namespace") or "")
     for ref in owned:
-        key = (str(ref["apiVersion"]).rpartition("/")[0], str(ref["kind"]), str(ref["name"]))
+        key = ref_key(ref, namespace)
         obj = live.get(key)
-        state = readiness(dict(obj) if obj is not None else None, key[1], key[2])
+        state = readiness(dict(obj) if obj is not None else None, key.kind, key.name)
         if not state.ready:
             why = (problems or {}).get(key)
-            not_ready.append(f"{key[1]}/{key[2]}: {state.progress}" + (f" ({why})" if why else ""))
+            not_ready.append(f"{key.short}: {state.progress}" + (f" ({why})" if why else ""))
         if obj is not None:
             role = role_of(obj)
             if role is not None:
                 roles[role] = role_status(obj)
             ometa, ostatus = obj.get("metadata") or {}, obj.get("status") or {}
-            if key[1] in ("Deployment", "LeaderWorkerSet") and (
+            if key.kind in ("Deployment", "LeaderWorkerSet") and (
                 int(ostatus.get("observedGeneration") or 0) < int(ometa.get("generation") or 0)
                 or not state.ready
             ):
-                progressing.append(f"{key[1]}/{key[2]}")
+                progressing.append(key.short)
 
     valid = invalid is None
     warn_text = "; ".join(warnings)
@@ -117,7 +123,7 @@ def compute_status(
         _condition(
             "Valid",
             valid,
-            "Rendered" if valid else "InvalidSpec",
+            "Rendered" if valid else invalid_reason,
             (f"warnings: {warn_text}" if warn_text else "the spec renders")
             if invalid is None
             else invalid,
@@ -126,14 +132,15 @@ def compute_status(
         )
     ]
     trouble = apply_error or ("; ".join(conflicts) if conflicts else None)
+    what = "refused" if invalid_reason == "Refused" else "invalid"
     if not valid:
         degraded = (
             True,
-            "InvalidSpec",
-            f"generation {generation} is invalid; the objects of the last valid spec are kept",
+            invalid_reason,
+            f"generation {generation} is {what}; the objects of the last valid spec are kept",
         )
     elif trouble:
-        degraded = (True, "Conflict" if conflicts and not apply_error else "ApplyFailed", trouble)
+        degraded = (True, "Conflict" if conflicts and not apply_error else apply_reason, trouble)
     else:
         degraded = (False, "AsExpected", "")
     conditions.append(_condition("Degraded", *degraded, generation, previous))
@@ -141,14 +148,14 @@ def compute_status(
     if ready:
         ready_cond = (True, "AllReady", f"{len(owned)} objects ready")
     elif not valid:
-        ready_cond = (False, "InvalidSpec", "; ".join(not_ready) or "the spec is invalid")
+        ready_cond = (False, invalid_reason, "; ".join(not_ready) or f"the spec is {what}")
     elif trouble:
         ready_cond = (False, degraded[1], trouble)
     else:
         ready_cond = (False, "NotReady", "; ".join(not_ready))
     conditions.insert(0, _condition("Ready", *ready_cond, generation, previous))
     if not valid:
-        prog = (False, "InvalidSpec", "nothing is applied until the spec is fixed")
+        prog = (False, invalid_reason, "nothing is applied until the spec is fixed")
     elif progressing:
         prog = (True, "RollingOut", "waiting for " + ", ".join(progressing))
     else:
@@ -167,6 +174,13 @@ def compute_status(
         status["model"] = model
     status.update(roles)
     return status
+
+
+def ref_key(ref: Mapping[str, Any], namespace: str) -> Identity:
+    """The identity of an entry of ``status.owned`` (children live in the parent's
+    namespace)."""
+    obj = {"apiVersion": ref["apiVersion"], "kind": ref["kind"], "metadata": {"name": ref["name"]}}
+    return identity(obj, namespace)
 
 
 def owned_refs(objects: Iterable[Mapping[str, Any]]) -> list[Obj]:

@@ -138,11 +138,11 @@ def find_preset(name: str, dirs: Iterable[str | os.PathLike[str]] = ()) -> Prese
 
 def load_preset(preset: Preset) -> tuple[dict[str, Any], str]:
     """A preset's values and text; bad YAML is a :class:`ValuesError` naming the preset."""
-    from modelservice.values.yamlfile import load_yaml
+    from modelservice.values.yamlfile import load_yaml, read_bounded
 
     try:
         with open(preset.path, "rb") as f:
-            data = f.read()
+            data = read_bounded(f, preset.path)  # a user's preset dir is input too
     except OSError as exc:
         raise ValuesError(
             Problem("", f"cannot read preset {preset.name!r}: {exc.strerror}", preset.path)

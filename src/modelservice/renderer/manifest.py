@@ -58,10 +58,3 @@ def render_sources(ms: ModelService) -> tuple[list[Obj], list[str]]:
 def render_model(ms: ModelService) -> list[Obj]:
     """All objects of the release, in install order (see :func:`render_sources`)."""
     return render_sources(ms)[0]
-
-
-def identity(obj: Obj, namespace: str) -> tuple[str, str, str, str]:
-    """(apiVersion, kind, namespace, name): what makes two objects the same object."""
-    meta = obj.get("metadata") or {}
-    ns = meta.get("namespace") or namespace
-    return (str(obj.get("apiVersion")), str(obj.get("kind")), str(ns), str(meta.get("name")))

@@ -15,7 +15,7 @@ from functools import lru_cache
 from modelservice._record import Record
 from modelservice.datatree import copy_tree
 from modelservice.errors import Problem, ValuesError, os_reason
-from modelservice.values.yamlfile import check_size, load_yaml
+from modelservice.values.yamlfile import check_size, load_yaml, read_bounded
 
 TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
 if TYPE_CHECKING:
@@ -173,12 +173,17 @@ def _read_file(path: str, stdin_used: list[bool]) -> tuple[str, bytes]:
         if stdin_used[0]:
             raise ValuesError(Problem("", "standard input ('-') can be read only once", "-f -"))
         stdin_used[0] = True
-        return "<stdin>", sys.stdin.buffer.read()
+        return "<stdin>", read_bounded(sys.stdin.buffer, "<stdin>")
+    return path, _read_path(path, path)
+
+
+def _read_path(path: str, source: str, what: str = "values file") -> bytes:
+    """A file's bytes, at most the input limit (pipes and devices included)."""
     try:
         with open(path, "rb") as f:
-            return path, f.read()
+            return read_bounded(f, source)
     except OSError as exc:  # the file is the problem's source: "values file not found (x)"
-        raise ValuesError(Problem("", f"values file {os_reason(exc)}", path)) from None
+        raise ValuesError(Problem("", f"{what} {os_reason(exc)}", source)) from None
 
 
 def load_values(
@@ -272,11 +277,13 @@ def _apply_flags(
     def reader(path: str) -> str:
         if read_file is not None:
             return read_file(path)
+        data = _read_path(path, f"--set-file {path}", "file")
         try:
-            with open(path, encoding="utf-8") as f:
-                return f.read()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ValuesError(Problem("", f"--set-file: file {path!r}: {os_reason(exc)}")) from None
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValuesError(
+                Problem("", f"not valid UTF-8 (byte {exc.start})", f"--set-file {path}")
+            ) from None
 
     def no_read(path: str) -> str:
         return ""

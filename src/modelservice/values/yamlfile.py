@@ -27,8 +27,16 @@ except AttributeError:  # pragma: no cover
 #: Upper bound on the number of nodes a document may expand to once aliases are followed.
 #: Real values files have a few thousand; this stops alias bombs long before memory does.
 MAX_EXPANDED_NODES = 1_000_000
+#: Upper bound on the distinct nodes of one values file, counted while it is read (before
+#: the parser builds them: a node costs about a kilobyte once built, and 50 MB of YAML would
+#: otherwise cost gigabytes before any check).
+MAX_COMPOSED_NODES = 250_000
 #: Deeper nesting than this is never a real values file, and would exhaust the stack later.
 MAX_DEPTH = 200
+#: Default cap on the bytes read from one values file, standard input or --set-file;
+#: ``MODELSERVICE_MAX_INPUT_BYTES`` overrides it.
+MAX_INPUT_BYTES = 4 * 1024 * 1024
+INPUT_LIMIT_ENV = "MODELSERVICE_MAX_INPUT_BYTES"
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc]
@@ -239,11 +247,89 @@ def check_size(doc: Any, source: str) -> None:
         size(doc, 0)
 
 
-def load_yaml(data: bytes | str, source: str) -> dict[str, Any]:
-    """Parse one values document; empty documents give ``{}``.
+def input_limit() -> int:
+    """The byte cap for one input (``MODELSERVICE_MAX_INPUT_BYTES``, or the default)."""
+    import os
 
-    ``source`` names the file (or ``<stdin>``) in error messages.
+    text = os.environ.get(INPUT_LIMIT_ENV, "").strip()
+    if not text:
+        return MAX_INPUT_BYTES
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValuesError(
+            Problem("", f"{INPUT_LIMIT_ENV}={text!r} is not a number of bytes")
+        ) from None
+    if value <= 0:
+        raise ValuesError(Problem("", f"{INPUT_LIMIT_ENV} must be positive, got {value}"))
+    return value
+
+
+def read_bounded(stream: Any, source: str, limit: int | None = None) -> bytes:
+    """Read a binary stream to its end, refusing more than ``limit`` bytes.
+
+    Works for regular files, pipes, terminals and devices alike (``/dev/zero`` is refused
+    once the cap is reached, not read forever).
     """
+    cap = input_limit() if limit is None else limit
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = stream.read(min(1 << 20, cap + 1 - size))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > cap:
+            raise ValuesError(
+                Problem(
+                    "",
+                    f"larger than the input limit of {_size(cap)}; values this large are "
+                    f"not a values file (set {INPUT_LIMIT_ENV} to raise the limit)",
+                    source,
+                )
+            )
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= scale and n % scale == 0:
+            return f"{n // scale} {unit}"
+    return f"{n:,} bytes"
+
+
+def _count_nodes(text: str, budget: int, source: str) -> None:
+    """Refuse a document with more than ``budget`` nodes, counting parser events (cheap)
+    so that the refusal comes before the parser builds the nodes (expensive)."""
+    if len(text) <= budget:
+        return  # every node takes at least one character
+    loader = _Loader(text)
+    count = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, _NODE_EVENTS):
+                count += 1
+                if count > budget:
+                    line = event.start_mark.line + 1 if event.start_mark else None
+                    raise ValuesError(
+                        Problem(
+                            "",
+                            f"more than {budget:,} YAML nodes; refusing to read further",
+                            source,
+                            line,
+                        )
+                    )
+    except yaml.YAMLError:
+        return  # the real parse reports it, with its line
+    finally:
+        loader.dispose()
+
+
+_NODE_EVENTS = (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent, yaml.AliasEvent)
+
+
+def _decode(data: bytes | str, source: str) -> str:
     if isinstance(data, bytes):
         try:
             text = data.decode("utf-8")
@@ -259,8 +345,13 @@ def load_yaml(data: bytes | str, source: str) -> dict[str, Any]:
         text = data
     if text.startswith("\ufeff"):
         text = text[1:]
+    return text
+
+
+def _documents(text: str, source: str, max_nodes: int) -> list[Any]:
+    _count_nodes(text, max_nodes, source)
     try:
-        docs = [_construct(node, {}) for node in yaml.compose_all(text, Loader=_Loader)]
+        return [_construct(node, {}) for node in yaml.compose_all(text, Loader=_Loader)]
     except _ConstructError as exc:
         raise ValuesError(Problem("", f"invalid YAML: {exc}", source, exc.line)) from None
     except yaml.MarkedYAMLError as exc:
@@ -272,7 +363,27 @@ def load_yaml(data: bytes | str, source: str) -> dict[str, Any]:
         raise ValuesError(Problem("", f"invalid YAML: {exc}", source)) from None
     except RecursionError:
         raise ValuesError(Problem("", "nesting too deep to read", source)) from None
-    docs = [d for d in docs if d is not None]
+
+
+def load_documents(
+    data: bytes | str, source: str, *, max_nodes: int = MAX_EXPANDED_NODES
+) -> list[Any]:
+    """Every document of a multi-document YAML stream (a release manifest), read with the
+    same bounds as values files: a node budget while reading, alias expansion and depth
+    checked after. Empty documents are left out."""
+    docs = [d for d in _documents(_decode(data, source), source, max_nodes) if d is not None]
+    for doc in docs:
+        check_size(doc, source)
+    return docs
+
+
+def load_yaml(data: bytes | str, source: str) -> dict[str, Any]:
+    """Parse one values document; empty documents give ``{}``.
+
+    ``source`` names the file (or ``<stdin>``) in error messages.
+    """
+    docs = [d for d in _documents(_decode(data, source), source, MAX_COMPOSED_NODES)
+            if d is not None]  # fmt: skip
     if not docs:
         return {}
     if len(docs) > 1:
