@@ -361,12 +361,11 @@ class Cluster:
         }
         if uid:
             body["preconditions"] = {"uid": uid}
+        if dry_run:
+            body["dryRun"] = ["All"]
         try:
             self._raw(
-                "DELETE",
-                f"{base}{where}/{rtype.plural}/{name}" + ("?dryRun=All" if dry_run else ""),
-                f"delete {kind}/{name}",
-                body,
+                "DELETE", f"{base}{where}/{rtype.plural}/{name}", f"delete {kind}/{name}", body
             )
         except NotFound:
             return False
