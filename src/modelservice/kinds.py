@@ -64,8 +64,8 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind("inference.networking.k8s.io/v1", "InferencePool", "inferencepools", True, rendered=True),
     Kind("monitoring.coreos.com/v1", "PodMonitor", "podmonitors", True, rendered=True),
+    Kind("v1", "ConfigMap", "configmaps", True, rendered=True),
     # namespaced
-    Kind("v1", "ConfigMap", "configmaps", True),
     Kind("v1", "Secret", "secrets", True),
     Kind("v1", "Pod", "pods", True),
     Kind("v1", "PersistentVolumeClaim", "persistentvolumeclaims", True),

@@ -93,8 +93,12 @@ def test_everything_stops_when_the_supervisor_is_killed(tmp_path, testenv_tools)
     os.kill(env.proc.pid, signal.SIGKILL)
     env.proc.wait(timeout=10)
     deadline = time.monotonic() + 20
+    # The port too: a Go process's leader thread turns zombie (not "alive") while its other
+    # threads still exit, and its sockets close only with the last of them.
     while time.monotonic() < deadline and (
-        any(testenv_tools.alive(p) for p in procs) or env.data_dir.exists()
+        any(testenv_tools.alive(p) for p in procs)
+        or env.data_dir.exists()
+        or port_open(server.hostname, server.port)
     ):
         time.sleep(0.2)
     try:

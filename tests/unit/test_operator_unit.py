@@ -363,7 +363,9 @@ def test_rbac_is_least_privilege() -> None:
             assert "*" not in rule["verbs"] and "*" not in rule["resources"], rule
             assert "*" not in rule["apiGroups"], rule
             assert not {"escalate", "bind", "impersonate"} & set(rule["verbs"]), rule
-            assert not {"secrets", "configmaps", "clusterroles", "clusterrolebindings"} & set(
+            # ConfigMaps are granted: v1 pools render the endpoint picker's configuration
+            # as one. Secrets never are.
+            assert not {"secrets", "clusterroles", "clusterrolebindings"} & set(
                 rule["resources"]
             ), rule
     granted = {
@@ -381,6 +383,7 @@ def test_rbac_is_least_privilege() -> None:
     assert ("llm-d.ai", "modelservices/finalizers", "update") in granted
     assert ("llm-d.ai", "modelservices", "delete") not in granted
     assert ("", "pods", "delete") not in granted
+    assert ("", "configmaps", "create") in granted
 
 
 def test_manifests_validate_as_kubernetes_objects() -> None:
@@ -808,7 +811,7 @@ def test_kopf_view_reads_the_indexes() -> None:
     assert view.parent("ns", "llama") == ms and view.parent("ns", "x") is None
     assert view.parents() == [ms]
     assert view.children("ns", "llama") == [deploy] and view.children("ns", "x") == []
-    assert view.watches("apps/v1", "Deployment") and not view.watches("v1", "ConfigMap")
+    assert view.watches("apps/v1", "Deployment") and not view.watches("v1", "Secret")
 
 
 def test_peering_rule_matches_kopf() -> None:

@@ -539,7 +539,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             if o.pods or o.readiness.kind in ("Deployment", "LeaderWorkerSet")
             else ""
         )
-        detail = o.problem or o.readiness.detail
+        detail = o.problem or o.readiness.detail or o.note
         rows.append(
             [
                 f"{o.readiness.kind}/{o.readiness.name}",

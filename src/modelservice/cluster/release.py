@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from modelservice.cluster import epp
 from modelservice.cluster.apply import Deletion, Engine, HelmOwner, describe_skipped, keeps
 from modelservice.cluster.client import Api, Cluster
 from modelservice.cluster.diff import ObjectDiff, comparable, mask_secrets
@@ -98,6 +99,8 @@ class ObjectStatus:
     pods: int = 0
     restarts: int = 0
     problem: str = ""
+    note: str = ""
+    """What else is known when nothing is wrong (an EPP: the pool it picks from)."""
 
 
 @dataclass
@@ -321,6 +324,9 @@ class Release:
                 "v1", "Pod", namespace=self.engine.namespace_of(obj), labels=selector
             )
             state.pods_ready, state.pods, state.restarts, state.problem = pod_summary(pods)
+        if live is not None and epp.is_epp(obj):
+            problems, state.note = epp.check(self.cluster, obj, self.engine.namespace_of(obj))
+            state.problem = "; ".join(p for p in (state.problem, *problems) if p)
         return state
 
     def wait(

@@ -10,6 +10,7 @@ from modelservice.values.model import ModelService, Obj
 #: The chart template that renders each EPP object, by kind (chart 0.0.9's file names).
 _EPP_TEMPLATES = {
     "ServiceAccount": "epp-sa.yaml",
+    "ConfigMap": "epp-plugin-configmap.yaml",  # v1 pools' picker configuration (0.2.x name)
     "Role": "epp-role.yaml",
     "RoleBinding": "epp-rolebinding.yaml",
     "Service": "epp-service.yaml",
@@ -35,6 +36,7 @@ def render_sources(ms: ModelService) -> tuple[list[Obj], list[str]]:
     pairs: list[tuple[str, Obj]] = []
     pairs += epp.get("ServiceAccount", [])
     pairs += [("serviceaccount.yaml", o) for o in workloads.service_account(ms)]
+    pairs += epp.get("ConfigMap", [])
     pairs += epp.get("Role", [])
     pairs += epp.get("RoleBinding", [])
     pairs += epp.get("Service", [])

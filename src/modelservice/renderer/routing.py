@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from modelservice.datatree import copy_items, copy_tree
 from modelservice.renderer import names
+from modelservice.values import epp as epp_config
 from modelservice.values.model import ModelService, Obj
 
 ALPHA_GROUP = "inference.networking.x-k8s.io"
@@ -15,6 +16,8 @@ _EPP_GRPC_PORT = 9002
 _EPP_HEALTH_PORT = 9003
 _EPP_METRICS_PORT = 9090
 _READ = ["get", "watch", "list"]
+_EXT_PROC_SERVICE = "envoy.service.ext_proc.v3.ExternalProcessor"
+_CONFIG_VOLUME = "plugins-config-volume"
 
 
 def pool_name(ms: ModelService) -> str:
@@ -31,6 +34,9 @@ def epp_service_name(ms: ModelService) -> str:
 
 
 def epp_role_rules(ms: ModelService) -> list[Obj]:
+    """What the EPP reads (and, in HA, writes) through its ServiceAccount."""
+    if pool_group(ms) == V1_GROUP:
+        return _v1_role_rules(ms)
     rules: list[Obj] = [
         {
             "apiGroups": [ALPHA_GROUP],
@@ -57,12 +63,40 @@ def epp_role_rules(ms: ModelService) -> list[Obj]:
     return rules
 
 
-def _grpc_probe() -> Obj:
-    return {
-        "grpc": {
-            "port": _EPP_HEALTH_PORT,
-            "service": "envoy.service.ext_proc.v3.ExternalProcessor",
+def _v1_role_rules(ms: ModelService) -> list[Obj]:
+    """A v1-era picker watches its pool (of --pool-group), the model-server pods and
+    InferenceObjectives; nothing else. Leader election (replicas > 1) adds its Lease and
+    the Events it records. The seed's tokenreviews/subjectaccessreviews rules are left out:
+    they are cluster-scoped and a Role cannot grant them."""
+    rules: list[Obj] = [
+        {"apiGroups": [V1_GROUP], "resources": ["inferencepools"], "verbs": list(_READ)},
+        {
+            "apiGroups": [ALPHA_GROUP],
+            "resources": ["inferenceobjectives"],
+            "verbs": list(_READ),
         },
+        {"apiGroups": [""], "resources": ["pods"], "verbs": list(_READ)},
+    ]
+    if _leader_election(ms):
+        rules += [
+            {
+                "apiGroups": ["coordination.k8s.io"],
+                "resources": ["leases"],
+                "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"],
+            },
+            {"apiGroups": [""], "resources": ["events"], "verbs": ["create", "patch"]},
+        ]
+    return rules
+
+
+def _leader_election(ms: ModelService) -> bool:
+    """Several v1-era replicas elect one leader: the others must not pick endpoints."""
+    return pool_group(ms) == V1_GROUP and ms.routing.epp.replicas > 1
+
+
+def _grpc_probe(service: str = _EXT_PROC_SERVICE) -> Obj:
+    return {
+        "grpc": {"port": _EPP_HEALTH_PORT, "service": service},
         "initialDelaySeconds": 5,
         "timeoutSeconds": 1,
         "periodSeconds": 10,
@@ -71,27 +105,61 @@ def _grpc_probe() -> Obj:
     }
 
 
+def _epp_args(ms: ModelService) -> list[str]:
+    """The picker's flags, in the spelling of its era (each era refuses the other's)."""
+    epp = ms.routing.epp
+    config = f"{epp_config.CONFIG_MOUNT_PATH}/{epp.plugins_config_file}"
+    if pool_group(ms) == V1_GROUP:
+        args = [
+            "--pool-name",
+            epp.pool_name_override or pool_name(ms),
+            "--pool-namespace",
+            ms.namespace,
+            "--pool-group",
+            V1_GROUP,
+            "-v",
+            str(epp.debug_level),
+            "--zap-encoder",
+            "json",
+            "--grpc-port",
+            str(_EPP_GRPC_PORT),
+            "--grpc-health-port",
+            str(_EPP_HEALTH_PORT),
+            # Explicit although it is the default: the container declares this port.
+            "--metrics-port",
+            str(_EPP_METRICS_PORT),
+            "--config-file",
+            config,
+        ]
+        if _leader_election(ms):
+            args.append("--ha-enable-leader-election")
+        return [*args, *epp.extra_args]
+    args = [
+        "--poolName",
+        epp.pool_name_override or pool_name(ms),
+        "--poolNamespace",
+        ms.namespace,
+        "-v",
+        str(epp.debug_level),
+        "--zap-encoder",
+        "json",
+        "--grpcPort",
+        str(_EPP_GRPC_PORT),
+        "--grpcHealthPort",
+        str(_EPP_HEALTH_PORT),
+    ]
+    if epp.plugins_config_file:
+        args += ["--configFile", config]
+    return [*args, *epp.extra_args]
+
+
 def _epp_container(ms: ModelService) -> Obj:
     epp = ms.routing.epp
     container: Obj = {
         "name": "epp",
         "imagePullPolicy": epp.image_pull_policy,
         "image": epp.image,
-        "args": [
-            "--poolName",
-            epp.pool_name_override or pool_name(ms),
-            "--poolNamespace",
-            ms.namespace,
-            "-v",
-            str(epp.debug_level),
-            "--zap-encoder",
-            "json",
-            "--grpcPort",
-            str(_EPP_GRPC_PORT),
-            "--grpcHealthPort",
-            str(_EPP_HEALTH_PORT),
-            *epp.extra_args,
-        ],
+        "args": _epp_args(ms),
     }
     if epp.env:
         container["env"] = copy_items(epp.env)
@@ -100,17 +168,40 @@ def _epp_container(ms: ModelService) -> Obj:
         {"containerPort": _EPP_HEALTH_PORT, "name": "grpc-health", "protocol": "TCP"},
         {"containerPort": _EPP_METRICS_PORT, "name": "metrics", "protocol": "TCP"},
     ]
+    # With leader election the ext-proc service is healthy on the leader only: a liveness
+    # probe on it would restart every other replica.
+    ha = _leader_election(ms)
     if epp.readiness_probe:
-        container["readinessProbe"] = _grpc_probe()
+        container["readinessProbe"] = _grpc_probe("readiness" if ha else _EXT_PROC_SERVICE)
     if epp.liveness_probe:
-        container["livenessProbe"] = _grpc_probe()
+        container["livenessProbe"] = _grpc_probe("liveness" if ha else _EXT_PROC_SERVICE)
     if epp.resources:
         container["resources"] = copy_tree(epp.resources)
+    if epp.plugins_config_file:
+        container["volumeMounts"] = [
+            {"name": _CONFIG_VOLUME, "mountPath": epp_config.CONFIG_MOUNT_PATH}
+        ]
     return container
 
 
+def _epp_config_map(ms: ModelService, name: str) -> list[Obj]:
+    """The scheduler configuration files the EPP mounts (only when it loads one)."""
+    epp = ms.routing.epp
+    if not epp.plugins_config_file:
+        return []
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": name, "namespace": ms.namespace, "labels": names.common_labels()},
+            "data": dict(epp.plugins_configs),
+        }
+    ]
+
+
 def epp_objects(ms: ModelService) -> dict[str, list[Obj]]:
-    """The EPP's ServiceAccount, Role, RoleBinding, Service and Deployment, by kind."""
+    """The EPP's ServiceAccount, ConfigMap, Role, RoleBinding, Service and Deployment, by
+    kind."""
     epp = ms.routing.epp
     if not epp.create:
         return {}
@@ -127,7 +218,10 @@ def epp_objects(ms: ModelService) -> dict[str, list[Obj]]:
         pod["nodeSelector"] = dict(epp.node_selector)
     if epp.tolerations:
         pod["tolerations"] = copy_items(epp.tolerations)
+    if epp.plugins_config_file:
+        pod["volumes"] = [{"name": _CONFIG_VOLUME, "configMap": {"name": name}}]
     return {
+        "ConfigMap": _epp_config_map(ms, name),
         "ServiceAccount": [
             {
                 "apiVersion": "v1",

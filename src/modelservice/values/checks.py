@@ -13,6 +13,17 @@ from collections.abc import Mapping
 from modelservice._record import Record
 from modelservice.datatree import copy_tree
 from modelservice.errors import Problem, ValuesError
+from modelservice.values.epp import (
+    BUILTIN_CONFIGS,
+    DEFAULT_CONFIG_FILE,
+    LLMD_ONLY_CONFIGS,
+    PD_CONFIG_FILE,
+    POOL_V1,
+    POOL_V1ALPHA2,
+    V1_DEFAULT_IMAGE,
+    image_era,
+    images_for,
+)
 from modelservice.values.layering import Values
 from modelservice.values.model import (
     Container,
@@ -66,8 +77,9 @@ ACCELERATOR_RESOURCES: dict[str, str | None] = {
     "google": "google.com/tpu",
     "cpu": None,
 }
-POOL_V1ALPHA2 = "inference.networking.x-k8s.io/v1alpha2"
-POOL_V1 = "inference.networking.k8s.io/v1"
+#: What a ConfigMap key (a plugins configuration file name) may hold: checked by hand, as
+#: the name rules above, so that no regex is compiled at every start.
+CONFIG_FILE_CHARS = frozenset("-._abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 #: Container keys copied to the rendered container as written, in output order.
 PASSTHROUGH_CONTAINER_KEYS = (
@@ -526,7 +538,116 @@ def _served_name(values: Values, report: Report) -> str | None:
     ).get("name")
 
 
-def _routing(values: Values, decode: Role, report: Report) -> Routing:
+def _user_map(user: Mapping[str, Any], *keys: str) -> Mapping[str, Any]:
+    """The map the user's own values hold at ``keys`` (empty when they hold none)."""
+    node: Any = user
+    for key in keys:
+        node = node.get(key) if isinstance(node, dict) else None
+    return node if isinstance(node, dict) else {}
+
+
+def _default_image(pool_api: str) -> str:
+    """An example for messages: the era's image the built-in defaults use."""
+    if pool_api == POOL_V1:
+        return V1_DEFAULT_IMAGE
+    return "ghcr.io/llm-d/llm-d-inference-scheduler:0.0.3"
+
+
+def _check_epp_image(image: str, pool_api: str, pool: Mapping[str, Any], report: Report) -> None:
+    """A picker of the other era cannot serve the pool: its flags, the objects it watches
+    and (v1) its required configuration differ, so it would not even start."""
+    era = image_era(image)
+    if era is None or era[1] == pool_api:
+        return
+    chosen = "set" if "apiVersion" in pool else "the default"
+    report.error(
+        "routing.epp.image",
+        f"{_short(image)} is an endpoint picker for {era[1]} InferencePools, but "
+        f"routing.inferencePool.apiVersion is {pool_api} ({chosen}); images that fit a "
+        f"{pool_api} pool: {images_for(pool_api)} (or change the pool's apiVersion)",
+    )
+
+
+def _epp_plugins(
+    epp: Mapping[str, Any], pool_api: str, image: str | None, prefill: Role, report: Report
+) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+    """The scheduler configuration file the EPP loads, and the files of its ConfigMap.
+
+    A v1-era picker refuses to start without one; a v1alpha2-era picker gets one only when
+    the user names it (schedulers v0.2.x read ``-configFile``; older ones use env)."""
+    custom = epp.get("pluginsCustomConfig") or {}
+    for name, text in custom.items():
+        _check_plugins_text(f'routing.epp.pluginsCustomConfig."{name}"', name, text, report)
+    chosen = epp.get("pluginsConfigFile")
+    if pool_api == POOL_V1:
+        files = {**BUILTIN_CONFIGS, **custom}
+        if chosen is None:
+            # Prefill pods in the pool must never get decode requests: only the P/D
+            # profile's role filters keep them apart.
+            chosen = PD_CONFIG_FILE if prefill.create else DEFAULT_CONFIG_FILE
+    else:
+        files = dict(custom)
+        if chosen is None:
+            if custom:
+                report.error(
+                    "routing.epp.pluginsConfigFile",
+                    "required when pluginsCustomConfig is set with a v1alpha2 pool: name the "
+                    f"file the EPP loads ({', '.join(sorted(custom))})",
+                )
+            return None, ()
+    if chosen not in files:
+        report.error(
+            "routing.epp.pluginsConfigFile",
+            f"{_short(chosen)} is not a file of the EPP ConfigMap; "
+            + (
+                f"choose one of {', '.join(files)} or add it to pluginsCustomConfig"
+                if files
+                else "with a v1alpha2 pool only pluginsCustomConfig files exist: add it there"
+            ),
+        )
+    elif chosen in LLMD_ONLY_CONFIGS and chosen not in custom and image:
+        era = image_era(image)
+        # (A picker of the other era is reported at routing.epp.image already.)
+        if era is not None and era[1] == pool_api and "llm-d" not in era[0].repository:
+            why = (
+                "the default while prefill pods are created"
+                if "pluginsConfigFile" not in epp
+                else "set"
+            )
+            report.error(
+                "routing.epp.pluginsConfigFile",
+                f"{chosen} ({why}) uses llm-d's prefill/decode plugins, which the picker in "
+                f"{_short(image)} does not have; use an llm-d-inference-scheduler image "
+                f"(e.g. {V1_DEFAULT_IMAGE}), or {DEFAULT_CONFIG_FILE} with "
+                "prefill.create: false",
+            )
+    return chosen, tuple(files.items())
+
+
+def _check_plugins_text(path: str, name: str, text: str, report: Report) -> None:
+    """A broken configuration would only show as a crash-looping EPP: say so now."""
+    import yaml
+
+    if not name or not CONFIG_FILE_CHARS.issuperset(name):
+        report.error(path, "a ConfigMap key: use only letters, digits, '-', '_' and '.'")
+        return
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        report.error(path, f"not valid YAML{where}: {getattr(exc, 'problem', exc)}")
+        return
+    if not isinstance(doc, dict) or doc.get("kind") != "EndpointPickerConfig":
+        report.error(
+            path,
+            "must be an EndpointPickerConfig document (apiVersion: "
+            "inference.networking.x-k8s.io/v1alpha1, kind: EndpointPickerConfig, plugins, "
+            "schedulingProfiles)",
+        )
+
+
+def _routing(values: Values, decode: Role, prefill: Role, report: Report) -> Routing:
     merged = values.merged
     r = merged.get("routing") or {}
     proxy = r.get("proxy") or {}
@@ -544,12 +665,25 @@ def _routing(values: Values, decode: Role, report: Report) -> Routing:
             "ghcr.io/llm-d/llm-d-routing-sidecar:0.0.6 (or routing.proxy.enabled: false)",
         )
     epp_create = bool(epp.get("create", True))
-    if epp_create and not epp.get("image"):
+    pool_api = pool.get("apiVersion", POOL_V1ALPHA2)
+    user_epp = _user_map(values.user, "routing", "epp")
+    image = epp.get("image")
+    env = epp.get("env")
+    if pool_api == POOL_V1:
+        # The defaults' image and scorer env are the v1alpha2-era picker's; a v1 pool
+        # without an image of the user's gets the matching era's picker instead.
+        if "image" not in user_epp:
+            image = V1_DEFAULT_IMAGE
+        if "env" not in user_epp:
+            env = None
+    if epp_create and not image:
         report.error(
             "routing.epp.image",
             "required while routing.epp.create is true; set an image such as "
-            "ghcr.io/llm-d/llm-d-inference-scheduler:0.0.3, or set create: false",
+            f"{_default_image(pool_api)}, or set create: false",
         )
+    elif epp_create and isinstance(image, str):
+        _check_epp_image(image, pool_api, pool, report)
     permissions = epp.get("permissions")
     alias = svc.get("permissions")
     if permissions and alias and permissions != alias:
@@ -558,7 +692,6 @@ def _routing(values: Values, decode: Role, report: Report) -> Routing:
             f"{alias!r} conflicts with routing.epp.permissions {permissions!r}; "
             "they are two names for one setting, set only one",
         )
-    pool_api = pool.get("apiVersion", POOL_V1ALPHA2)
     model_create = bool(imodel.get("create", False))
     if model_create and pool_api == POOL_V1:
         report.error(
@@ -572,7 +705,9 @@ def _routing(values: Values, decode: Role, report: Report) -> Routing:
             "routing.httpRoute.rules",
             "set either rules or backendRefs (the older name for the same thing), not both",
         )
-    env = epp.get("env")
+    config_file, configs = _epp_plugins(
+        epp, pool_api, image if epp_create else None, prefill, report
+    )
     rules = route.get("rules") or route.get("backendRefs")
     return Routing(
         model_name=_served_name(values, report),
@@ -600,7 +735,7 @@ def _routing(values: Values, decode: Role, report: Report) -> Routing:
         route_pool_name=route.get("inferencePool"),
         epp=Epp(
             create=epp_create,
-            image=epp.get("image"),
+            image=image,
             replicas=_chart_default(epp.get("replicas"), 1, "routing.epp.replicas", report),
             debug_level=_chart_default(epp.get("debugLevel"), 4, "routing.epp.debugLevel", report),
             readiness_probe=not epp.get("disableReadinessProbe", False),
@@ -617,6 +752,8 @@ def _routing(values: Values, decode: Role, report: Report) -> Routing:
             node_selector=epp.get("nodeSelector") or None,
             tolerations=tuple(epp["tolerations"]) if epp.get("tolerations") else None,
             extra_args=tuple(epp.get("extraArgs") or ()),
+            plugins_config_file=config_file,
+            plugins_configs=configs,
         ),
         pool_name=pool.get("name"),
         pool_api_version=pool_api,
@@ -720,7 +857,7 @@ def validate(values: Values, release: str, namespace: str = "default") -> Valida
         model_uri = parse_uri(uri, report)
     decode = _role(merged, "decode", report)
     prefill = _role(merged, "prefill", report)
-    routing = _routing(values, decode, report)
+    routing = _routing(values, decode, prefill, report)
     model = ModelService(
         release=release,
         namespace=namespace,

@@ -135,6 +135,11 @@ class Epp(Record):
     node_selector: Obj | None = None
     tolerations: tuple[Obj, ...] | None = None
     extra_args: tuple[str, ...] = ()
+    plugins_config_file: str | None = None
+    """The scheduler configuration the EPP loads (a file of its ConfigMap); None: no
+    ConfigMap, no config flag (v1alpha2-era pickers that take scorers from env)."""
+    plugins_configs: tuple[tuple[str, str], ...] = ()
+    """The files of the EPP ConfigMap, (name, text), in output order."""
 
 
 class Routing(Record):

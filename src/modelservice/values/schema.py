@@ -483,7 +483,16 @@ def _root() -> Schema:
                         "boolean",
                         "Create the EPP Deployment, Service, ServiceAccount, Role and RoleBinding.",
                     ),
-                    "image": _s("string", "EPP image. Required when create is true.", minLength=1),
+                    "image": _s(
+                        "string",
+                        "EPP image. Required when create is true. Its era must match the "
+                        "pool's apiVersion: a v1 pool needs a v1-era picker "
+                        "(llm-d-inference-scheduler v0.3.0+, GAIE epp v1.0.0+; default "
+                        "ghcr.io/llm-d/llm-d-inference-scheduler:v0.3.2), a v1alpha2 pool a "
+                        "v1alpha2-era one (llm-d-inference-scheduler 0.0.x-v0.2.x, GAIE epp "
+                        "v0.x).",
+                        minLength=1,
+                    ),
                     "replicas": _s("integer", "EPP replicas.", minimum=0),
                     "debugLevel": _s("integer", "EPP log verbosity (-v).", minimum=0),
                     "disableReadinessProbe": _s("boolean", "Omit the readiness probe."),
@@ -499,6 +508,24 @@ def _root() -> Schema:
                     "nodeSelector": _ref("stringMap", "EPP pod nodeSelector."),
                     "tolerations": _list("EPP pod tolerations.", _ref("object")),
                     "extraArgs": {**_STR_LIST, "description": "Extra EPP arguments, last."},
+                    "pluginsConfigFile": _s(
+                        "string",
+                        "Scheduler configuration (EndpointPickerConfig) the EPP loads with "
+                        "--config-file, by its file name in the EPP ConfigMap: "
+                        "default-config.yaml (GAIE scorers, any v1 picker), pd-config.yaml "
+                        "(prefill/decode, llm-d-inference-scheduler only) or a key of "
+                        "pluginsCustomConfig. Default with a v1 pool: pd-config.yaml when "
+                        "prefill pods are created, else default-config.yaml. With a v1alpha2 "
+                        "pool it is passed as -configFile (schedulers v0.2.x) only when set.",
+                        minLength=1,
+                    ),
+                    "pluginsCustomConfig": {
+                        "type": "object",
+                        "description": "More files for the EPP ConfigMap: file name -> an "
+                        "EndpointPickerConfig document as text; select one with "
+                        "pluginsConfigFile. A name of a built-in file replaces it.",
+                        "additionalProperties": {"type": "string", "minLength": 1},
+                    },
                     "imagePullPolicy": _s(
                         "string",
                         "EPP image pull policy (default Always).",
