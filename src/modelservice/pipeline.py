@@ -106,16 +106,18 @@ def render_release(
 
 def _render_upstream(values: Values, release: str, namespace: str, skip_schema: bool) -> Rendered:
     from modelservice.renderer.upstream import render as render_upstream
+    from modelservice.values.chart_checks import check
     from modelservice.values.checks import check_release_name
 
     assert values.chart is not None
-    problems = check_release_name(release)
+    found = check(values, values.chart, skip_schema=skip_schema)
+    problems = check_release_name(release) + list(found.errors)
     if problems:
         raise ValuesError(problems)
     pairs = render_upstream(values.merged, release=release, namespace=namespace, chart=values.chart)
     return Rendered(
         objects=[obj for _, obj in pairs],
-        warnings=(),
+        warnings=tuple(found.warnings),
         model=None,
         chart=values.chart,
         sources=tuple(source for source, _ in pairs),

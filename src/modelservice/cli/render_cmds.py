@@ -115,8 +115,10 @@ def _add_schema(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         formatter_class=fmt,
         description="Print the JSON Schema that values are checked against (also shipped "
         "as values.schema.json in the package), e.g. for editor completion."
-        "\n\nexample:\n  modelservice schema > values.schema.json",
+        "\n\nexamples:\n  modelservice schema > values.schema.json"
+        "\n  modelservice schema --chart-version 0.4.9 > values.schema.json",
     )
+    add_chart_flags(p, skip_schema=False)
     p.set_defaults(func=cmd_schema)
 
 
@@ -278,6 +280,14 @@ def cmd_values(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    if args.chart_version:
+        import json
+
+        from modelservice.charts.schema import json_schema
+        from modelservice.charts.versions import resolve
+
+        sys.stdout.write(json.dumps(json_schema(resolve(args.chart_version)), indent=2) + "\n")
+        return EXIT_OK
     from modelservice.values.schema import schema_json
 
     sys.stdout.write(schema_json())

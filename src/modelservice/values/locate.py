@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -38,13 +39,23 @@ def _has(doc: Any, parts: Sequence[str | int]) -> int:
     return n
 
 
-def _line(text: str, parts: Sequence[str | int]) -> int | None:
+@lru_cache(maxsize=8)
+def _compose(text: str) -> Any:
+    """The file's node tree; kept, since a file with several problems is read once, with
+    libyaml's parser where PyYAML has it (warnings are located on every render that has
+    them, and the pure-Python composer takes tens of milliseconds on a large file)."""
     import yaml
 
     try:
-        node: Any = yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError:
         return None
+
+
+def _line(text: str, parts: Sequence[str | int]) -> int | None:
+    import yaml
+
+    node: Any = _compose(text)
     line = None
     for part in parts:
         if isinstance(node, yaml.MappingNode) and isinstance(part, str):
