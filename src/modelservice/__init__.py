@@ -13,9 +13,11 @@ Everything else in the package is private. Attributes are imported on first use 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from modelservice.errors import ModelServiceError, Problem, SetSyntaxError, ValuesError
+
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import Any
 
 __version__ = "0.1.0"
 

@@ -9,15 +9,21 @@ from __future__ import annotations
 import argparse
 import sys
 
-from modelservice.cli.common import EXIT_OK, add_value_flags, dedent, load, print_warnings
+from modelservice.cli.common import (
+    EXIT_OK,
+    HelpFormatter,
+    add_value_flags,
+    dedent,
+    load,
+    print_warnings,
+)
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    fmt = argparse.RawDescriptionHelpFormatter
+def _add_operator(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    fmt = HelpFormatter
     op = sub.add_parser(
         "operator",
         formatter_class=fmt,
-        help="the ModelService custom resource and its operator",
         description=dedent("""\
             A ModelService custom resource (modelservices.llm-d.ai, short name ms) holds
             the values of one release in its spec; the operator renders it with the same
@@ -60,7 +66,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                   --namespace-scoped | kubectl apply --server-side -f -
             """),
     )
-    p.add_argument("--image", default=None, help="operator image (default %(default)s)")
+    from modelservice.operator.manifests import DEFAULT_IMAGE
+
+    p.add_argument(
+        "--image",
+        default=DEFAULT_IMAGE,
+        help="the operator image (default %(default)s); build your own from the "
+        "Containerfile at the repository's root",
+    )
     p.add_argument(
         "-n",
         "--namespace",
@@ -183,7 +196,6 @@ def cmd_manifests(args: argparse.Namespace) -> int:
     from modelservice.errors import ValuesError
     from modelservice.operator.crd import crd
     from modelservice.operator.manifests import (
-        DEFAULT_IMAGE,
         DEFAULT_NAMESPACE,
         manifests,
         peering_crds,
@@ -201,7 +213,7 @@ def cmd_manifests(args: argparse.Namespace) -> int:
         objects = [crd(), *peering_crds()]
     else:
         objects = manifests(
-            image=args.image or DEFAULT_IMAGE,
+            image=args.image,
             namespace=args.namespace or DEFAULT_NAMESPACE,
             watch_namespaces=args.watch_namespace,
             replicas=args.replicas,
@@ -245,3 +257,14 @@ def cmd_convert(args: argparse.Namespace) -> int:
     print_warnings(checked.warnings)
     sys.stdout.write(dump(custom_resource(args.name, values.user, args.namespace)))
     return EXIT_OK
+
+
+#: The parser builder of each command of this module.
+_BUILDERS = {
+    "operator": _add_operator,
+}
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], command: str) -> None:
+    """Add the parser of ``command`` (one of this module's) to ``sub``."""
+    _BUILDERS[command](sub)

@@ -75,6 +75,22 @@ ProgressFn = Callable[[list[Readiness]], None]
 
 DEFAULT_TIMEOUT = 300.0
 
+DryRun = bool | str
+"""``False`` (or ``"none"``): act. ``"client"``: render, validate and read the release's
+records, nothing sent that changes anything. ``"server"`` (or ``True``): also have the
+API server check every write with a dry run."""
+
+
+def dry_run_mode(dry_run: DryRun) -> str | None:
+    """``"client"``, ``"server"`` or None (a real operation)."""
+    if dry_run is False or dry_run is None or dry_run == "none":
+        return None
+    if dry_run is True or dry_run == "server":
+        return "server"
+    if dry_run == "client":
+        return "client"
+    raise ValueError(f"dry_run must be False, True, 'client', 'server' or 'none': {dry_run!r}")
+
 
 @dataclass
 class ObjectStatus:
@@ -233,7 +249,9 @@ class Release:
 
     def _render(
         self, values: Values | Mapping[str, Any] | None
-    ) -> tuple[list[Obj], dict[str, Any]]:
+    ) -> tuple[list[Obj], dict[str, Any], str]:
+        """The objects with ownership marks, the user's values, and the manifest text a
+        release record stores (Helm's ``# Source:`` lines naming each chart template)."""
         from modelservice.pipeline import render_release
 
         result = render_release(values, release=self.name, namespace=self.namespace)
@@ -243,13 +261,13 @@ class Release:
         if user is None:
             user = dict(values) if isinstance(values, Mapping) else {}
         marked = [self.owner.mark(o) for o in result.objects]
-        return marked, copy.deepcopy(user)
+        return marked, copy.deepcopy(user), self._manifest(marked, result.sources)
 
     @staticmethod
-    def _manifest(objects: Sequence[Obj]) -> str:
+    def _manifest(objects: Sequence[Obj], sources: Sequence[str]) -> str:
         from modelservice.output.yaml import dump_all
 
-        return dump_all(objects)
+        return dump_all(objects, sources)
 
     # ------------------------------------------------------------------ locking
 
@@ -354,7 +372,7 @@ class Release:
         values: Values | Mapping[str, Any] | None = None,
         *,
         create_namespace: bool = False,
-        dry_run: bool = False,
+        dry_run: DryRun = False,
         wait: bool = False,
         timeout: float = DEFAULT_TIMEOUT,
         atomic: bool = False,
@@ -363,10 +381,17 @@ class Release:
         progress: ProgressFn | None = None,
     ) -> Record:
         """Install a new release; refuses a name already in use, and objects that exist
-        and belong to something else (unless ``take_ownership``)."""
-        objects, user = self._render(values)
-        if dry_run:
-            return self._dry_run(objects, user, create_namespace, take_ownership=take_ownership)
+        and belong to something else (unless ``take_ownership``). A client dry run renders
+        and validates only, with no request at all."""
+        objects, user, manifest = self._render(values)
+        mode = dry_run_mode(dry_run)
+        if mode == "client":
+            what = f"{len(objects)} objects would be created (client dry run, cluster not asked)"
+            return Record(self.name, self.namespace, 1, PENDING_INSTALL, manifest, user, what)
+        if mode == "server":
+            return self._dry_run(
+                objects, user, manifest, create_namespace, take_ownership=take_ownership
+            )
         self.cluster.ensure_namespace(self.namespace, create=create_namespace)
         records = self.history()
         if any(r.status != UNINSTALLED for r in records):
@@ -391,6 +416,7 @@ class Release:
             "Install complete",
             None,
             [],
+            manifest=manifest,
             wait=wait,
             timeout=timeout,
             atomic=atomic,
@@ -405,7 +431,7 @@ class Release:
         *,
         install: bool = False,
         create_namespace: bool = False,
-        dry_run: bool = False,
+        dry_run: DryRun = False,
         wait: bool = False,
         timeout: float = DEFAULT_TIMEOUT,
         atomic: bool = False,
@@ -420,10 +446,33 @@ class Release:
 
         As Helm 4, a release whose last revision failed (or was superseded) with none
         deployed is upgraded over that revision: its objects are the ones compared with the
-        new revision's, and those the new values no longer render are removed."""
-        objects, user = self._render(values)
-        if dry_run:
-            return self._dry_run(objects, user, create_namespace, take_ownership=take_ownership)
+        new revision's, and those the new values no longer render are removed. A dry run
+        returns the revision it would store (see :meth:`changes`), storing nothing."""
+        objects, user, manifest = self._render(values)
+        mode = dry_run_mode(dry_run)
+        if mode is not None:
+            records = self.history()
+            deployed = next((r for r in reversed(records) if r.status == DEPLOYED), None)
+            failed = records[-1].status in (FAILED, SUPERSEDED) if records else False
+            if deployed is None and not failed and not install:
+                raise ReleaseError(
+                    f"release {self.name!r} has no deployed revision in namespace "
+                    f"{self.namespace!r}",
+                    "use {install} (or {upgrade_install})",
+                )
+            record = (
+                self._dry_run(
+                    objects, user, manifest, create_namespace, take_ownership=take_ownership
+                )
+                if mode == "server"
+                else Record(self.name, self.namespace, 0, PENDING_UPGRADE, manifest, user)
+            )
+            record.version = records[-1].version + 1 if records else 1
+            record.status = PENDING_UPGRADE if deployed or failed else PENDING_INSTALL
+            record.description = f"dry run ({mode}): " + (
+                record.description or "rendered and checked against the release's records"
+            )
+            return record
         self.cluster.ensure_namespace(self.namespace, create=create_namespace or install)
         records = self.history()
         taken = self._check_lock(records[-1] if records else None, force=force, timeout=timeout)
@@ -456,6 +505,7 @@ class Release:
             "Upgrade complete" if current else "Install complete",
             current,
             old,
+            manifest=manifest,
             wait=wait,
             timeout=timeout,
             atomic=atomic,
@@ -465,10 +515,41 @@ class Release:
             history_max=history_max,
         )
 
+    def changes(self, record: Record) -> list[ObjectDiff]:
+        """What storing ``record`` (a dry run's) would change, object by object, against
+        the current revision's manifest: from the release's records, not the live objects
+        (``diff`` compares with those)."""
+        from modelservice.output.yaml import dump
+
+        records = self.history()
+        current = next((r for r in reversed(records) if r.status == DEPLOYED), None)
+        if current is None and records and records[-1].status in (FAILED, SUPERSEDED):
+            current = records[-1]
+        before = {}
+        if current is not None:
+            for obj in self._objects_of(current, include_foreign=True):
+                before[self.engine.identity(obj)] = obj
+        after = parse_manifest(record.manifest)
+        out = []
+        for obj in after:
+            old = before.get(self.engine.identity(obj))
+            text = dump(obj)
+            action = "create" if old is None else ("unchanged" if dump(old) == text else "update")
+            name = obj["metadata"]["name"]
+            out.append(ObjectDiff(obj["kind"], name, action, dump(old) if old else "", text))
+        kept = {self.engine.identity(o) for o in after}
+        for ident, obj in before.items():
+            if ident not in kept:
+                action = "keep" if keeps(obj) else "delete"
+                name = obj["metadata"]["name"]
+                out.append(ObjectDiff(obj["kind"], name, action, dump(obj), ""))
+        return out
+
     def _dry_run(
         self,
         objects: list[Obj],
         user: dict[str, Any],
+        manifest: str,
         create_namespace: bool,
         *,
         take_ownership: bool,
@@ -507,7 +588,7 @@ class Release:
             self.namespace,
             0,
             "pending-install",
-            self._manifest(objects),
+            manifest,
             user,
             description=what,
         )
@@ -522,6 +603,7 @@ class Release:
         previous: Record | None,
         old: list[Obj],
         *,
+        manifest: str,
         wait: bool,
         timeout: float,
         atomic: bool,
@@ -543,7 +625,7 @@ class Release:
             self.namespace,
             version,
             pending,
-            self._manifest(objects),
+            manifest,
             user,
             description=f"{pending.replace('pending-', '').capitalize()} in progress",
             first_deployed=previous.first_deployed if previous else stamp,
@@ -627,10 +709,12 @@ class Release:
         include_foreign: bool = False,
         history_max: int = 10,
         progress: ProgressFn | None = None,
+        dry_run: DryRun = False,
     ) -> Record:
         """Re-apply an earlier revision's manifest as a new revision (default: the one
         before the current). A manifest with objects outside the namespace is refused
-        unless ``include_foreign``."""
+        unless ``include_foreign``. A dry run returns the revision it would store,
+        storing nothing (see :meth:`changes`)."""
         records = self.history()
         if not records:
             raise ReleaseNotFound(self.name, self.namespace)
@@ -652,6 +736,21 @@ class Release:
             for o in self._objects_of(target, include_foreign=include_foreign, refuse=True)
         ]
         old = self._objects_of(current, include_foreign=include_foreign) if current else []
+        mode = dry_run_mode(dry_run)
+        if mode is not None:
+            if mode == "server":
+                self.engine.require_served(objects)
+                self.engine.apply_all(objects, force_conflicts=True, dry_run=True)
+                self.engine.prune(old, objects, dry_run=True)
+            return Record(
+                self.name,
+                self.namespace,
+                records[-1].version + 1,
+                PENDING_ROLLBACK,
+                target.manifest,
+                target.config,
+                description=f"dry run ({mode}): Rollback to {target.version}",
+            )
         return self._deploy(
             objects,
             target.config,
@@ -660,6 +759,7 @@ class Release:
             f"Rollback to {target.version}",
             current,
             old,
+            manifest=target.manifest,  # as Helm: the revision's own manifest, as stored
             wait=wait,
             timeout=timeout,
             atomic=False,
@@ -676,18 +776,29 @@ class Release:
         timeout: float = DEFAULT_TIMEOUT,
         keep_history: bool = False,
         include_foreign: bool = False,
+        dry_run: DryRun = False,
     ) -> Deletion:
         """Delete the release's objects in reverse install order, then its records.
 
         Only objects whose live marks still name this release are deleted (Helm's rule);
         those annotated ``helm.sh/resource-policy: keep`` stay. The result says which
-        objects were deleted and which were left, and why."""
+        objects were deleted and which were left, and why. A dry run deletes nothing and
+        says what would be deleted: from the records (client), or as the API server
+        answers dry-run deletions of the objects this release owns (server)."""
         records = self.history()
         if not records:
             raise ReleaseNotFound(self.name, self.namespace)
         latest = records[-1]
         current = next((r for r in reversed(records) if r.status == DEPLOYED), latest)
         objects = self._objects_of(current, include_foreign=include_foreign)
+        mode = dry_run_mode(dry_run)
+        if mode == "client":
+            report = Deletion()
+            for obj in reversed(objects):
+                (report.kept if keeps(obj) else report.deleted).append(self.engine.identity(obj))
+            return report
+        if mode == "server":
+            return self.engine.delete_all(objects, dry_run=True)
         latest.status = UNINSTALLING
         self._update(latest, "the uninstall")
         report = self.engine.delete_all(objects)
@@ -734,7 +845,7 @@ class Release:
         ``show_secrets``. An object an upgrade would refuse to take over is a ``conflict``."""
         from modelservice.output.yaml import dump
 
-        objects, _ = self._render(values)
+        objects, _, _ = self._render(values)
         records = self.history()
         current = next((r for r in reversed(records) if r.status == DEPLOYED), None)
         if current is None and records and records[-1].status in (FAILED, SUPERSEDED):

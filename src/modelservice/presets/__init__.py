@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple
 
+from modelservice._record import Record
 from modelservice.errors import Problem, ValuesError
+
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "BUILTIN_DIR",
@@ -32,7 +36,7 @@ ENV_VAR = "MODELSERVICE_PRESET_DIR"
 _SUFFIXES = (".yaml", ".yml")
 
 
-class Preset(NamedTuple):
+class Preset(Record):
     """One preset: its name, its documentation and where it lives."""
 
     name: str

@@ -8,10 +8,10 @@ disagree about what a value means, and every problem is collected before anythin
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from typing import Any, NamedTuple
 
+from modelservice._record import Record
+from modelservice.datatree import copy_tree
 from modelservice.errors import Problem, ValuesError
 from modelservice.values.epp import (
     BUILTIN_CONFIGS,
@@ -38,10 +38,33 @@ from modelservice.values.model import (
 )
 from modelservice.values.schema import iter_schema_problems, join_path, suggest
 
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import Any
+
 ROLES = ("decode", "prefill")
-DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+# Kubernetes' name rules, checked by hand: compiling their regular expressions would cost
+# every run of the CLI more than checking a few names does.
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_LABEL_CHARS = _ALNUM | {"-"}
+
+
+def dns1123_label(text: str) -> bool:
+    """Lower-case letters, digits and '-', starting and ending with a letter or digit
+    (no length limit here: the callers say which applies)."""
+    return bool(text) and text[0] in _ALNUM and text[-1] in _ALNUM and _LABEL_CHARS.issuperset(text)
+
+
+def dns1123_subdomain(text: str) -> bool:
+    """DNS-1123 labels joined by dots."""
+    return bool(text) and all(dns1123_label(part) for part in text.split("."))
+
+
+def dns1035_label(text: str) -> bool:
+    """A DNS-1123 label that starts with a letter (Service names)."""
+    return dns1123_label(text) and text[0].isalpha()
+
+
 SIMULATOR_IMAGE = "llm-d-inference-sim"
 
 #: Extended resource names of the accelerator types we know; ``cpu`` has none.
@@ -54,7 +77,9 @@ ACCELERATOR_RESOURCES: dict[str, str | None] = {
     "google": "google.com/tpu",
     "cpu": None,
 }
-CONFIG_FILE_NAME = re.compile(r"^[-._a-zA-Z0-9]+$")
+#: What a ConfigMap key (a plugins configuration file name) may hold: checked by hand, as
+#: the name rules above, so that no regex is compiled at every start.
+CONFIG_FILE_CHARS = frozenset("-._abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 #: Container keys copied to the rendered container as written, in output order.
 PASSTHROUGH_CONTAINER_KEYS = (
@@ -89,11 +114,14 @@ RESERVED_POD_LABELS = ("llm-d.ai/inferenceServing", "llm-d.ai/model", "llm-d.ai/
 class Report:
     """Problems (fatal) and warnings (printed, not fatal) found while building the model."""
 
-    __slots__ = ("problems", "warnings")
+    __slots__ = ("problems", "refused", "warnings")
 
-    def __init__(self) -> None:
+    def __init__(self, refused: frozenset[str] = frozenset()) -> None:
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
+        self.refused = refused
+        """Key paths the schema refused (and that were pruned before these rules ran):
+        a rule that would only complain about their absence must stay silent."""
 
     def error(self, path: str, message: str) -> None:
         problem = Problem(path, message)
@@ -104,7 +132,7 @@ class Report:
         self.warnings.append(Problem(path, message))
 
 
-class Validated(NamedTuple):
+class Validated(Record):
     """A release's model, with the warnings its values produced."""
 
     model: ModelService
@@ -142,7 +170,7 @@ def parse_uri(uri: str, report: Report, path: str = "modelArtifacts.uri") -> Mod
             report.error(
                 path, f"{_short(uri)}: pvc:// needs a claim name, as in pvc://CLAIM/path/to/model"
             )
-        elif not DNS1123_SUBDOMAIN.match(claim) or len(claim) > 253:
+        elif not dns1123_subdomain(claim) or len(claim) > 253:
             report.error(
                 path,
                 f"{_short(uri)}: {_short(claim)} is not a valid PersistentVolumeClaim name "
@@ -164,7 +192,7 @@ def parse_uri(uri: str, report: Report, path: str = "modelArtifacts.uri") -> Mod
                 "the claim: pvc+hf://CLAIM/CACHE/PATH/ORG/MODEL (at least three "
                 f"segments after the claim, got {len(segments)})",
             )
-        elif not DNS1123_SUBDOMAIN.match(claim):
+        elif not dns1123_subdomain(claim):
             report.error(
                 path, f"{_short(uri)}: {_short(claim)} is not a valid PersistentVolumeClaim name"
             )
@@ -250,14 +278,15 @@ def _container(
 ) -> Container:
     path = f"{role}.containers[{index}]"
     command = raw.get("modelCommand", "custom")
-    if command == "custom" and not raw.get("command"):
+    refused = join_path(path, "modelCommand") in report.refused  # already reported
+    if command == "custom" and not raw.get("command") and not refused:
         report.error(
             join_path(path, "command"),
             "required when modelCommand is custom (or choose modelCommand vllmServe "
             "or imageDefault)",
         )
     name = raw.get("name", "vllm")
-    if not DNS1123_LABEL.match(name) or len(name) > 63:
+    if not dns1123_label(name) or len(name) > 63:
         report.error(
             join_path(path, "name"),
             f"{name!r} is not a valid container name (lower-case letters, digits and "
@@ -296,7 +325,13 @@ def _container(
 
 
 def _parallelism(raw: Mapping[str, Any], role: str, report: Report) -> Parallelism:
-    """Tensor, data, data-local sizes; any two of data, dataLocal, workers give the third."""
+    """Tensor, data, data-local sizes; any two of data, dataLocal, workers give the third.
+
+    With one of them alone, the chart's defaults fill the rest: ``data`` alone means one
+    rank per pod (``dataLocal`` 1, as the chart's ``dataLocalParallelism`` helper), so
+    ``data: 8`` is eight pods per group; ``dataLocal`` alone means one pod; ``workers``
+    alone means one rank per pod.
+    """
     path = f"{role}.parallelism"
     tensor = raw.get("tensor", 1)
     data, local, workers = raw.get("data"), raw.get("dataLocal"), raw.get("workers")
@@ -322,7 +357,7 @@ def _parallelism(raw: Mapping[str, Any], role: str, report: Report) -> Paralleli
     if data is None:
         data = local or 1
     if local is None:
-        local = data
+        local = 1
     if data % local:
         report.error(
             join_path(path, "data"), f"data ({data}) must be a multiple of dataLocal ({local})"
@@ -356,18 +391,16 @@ def _accelerator(
 
 def _affinity(raw: Mapping[str, Any]) -> Obj | None:
     """The role's affinity, with the acceleratorTypes expression added to every required term."""
-    import copy
-
     user = raw.get("affinity")
     acc = raw.get("acceleratorTypes") or {}
     if not acc.get("labelKey"):
-        return copy.deepcopy(user) if user else None
+        return copy_tree(user) if user else None
     expression = {
         "key": acc["labelKey"],
         "operator": "In",
         "values": list(acc.get("labelValues") or ()),
     }
-    affinity: Obj = copy.deepcopy(user) if user else {}
+    affinity: Obj = copy_tree(user) if user else {}
     node = affinity.setdefault("nodeAffinity", {})
     required = node.setdefault("requiredDuringSchedulingIgnoredDuringExecution", {})
     terms = required.setdefault("nodeSelectorTerms", [])
@@ -408,6 +441,8 @@ def _role(values: Mapping[str, Any], name: str, report: Report) -> Role:
         )
     seen: set[str] = set()
     for i, c in enumerate(containers):
+        if f"{name}.containers[{i}].name" in report.refused:
+            continue  # its name was refused; the default stand-in proves nothing
         if c.name in seen:
             report.error(f"{name}.containers[{i}].name", f"duplicate container name {c.name!r}")
         seen.add(c.name)
@@ -593,7 +628,7 @@ def _check_plugins_text(path: str, name: str, text: str, report: Report) -> None
     """A broken configuration would only show as a crash-looping EPP: say so now."""
     import yaml
 
-    if not CONFIG_FILE_NAME.match(name):
+    if not name or not CONFIG_FILE_CHARS.issuperset(name):
         report.error(path, "a ConfigMap key: use only letters, digits, '-', '_' and '.'")
         return
     try:
@@ -754,20 +789,20 @@ def _check_names(model: ModelService, values: Mapping[str, Any], report: Report)
     else:
         where, what = "", f"release name {model.release!r}"
     full = names.fullname(model)
-    if not full or not DNS1123_LABEL.match(full):
+    if not full or not dns1123_label(full):
         report.error(
             where,
             f"{what} gives the object name prefix {full!r}, which is not a valid "
             "Kubernetes name: use lower-case letters, digits and '-', starting "
             "with a letter",
         )
-    elif model.routing.epp.create and not DNS1035_LABEL.match(names.epp_name(model)):
+    elif model.routing.epp.create and not dns1035_label(names.epp_name(model)):
         report.error(
             where,
             f"{what} gives the EPP Service name {names.epp_name(model)!r}, which "
             "must start with a letter",
         )
-    if not DNS1123_LABEL.match(model.namespace) or len(model.namespace) > 63:
+    if not dns1123_label(model.namespace) or len(model.namespace) > 63:
         report.problems.append(
             Problem(
                 "",
@@ -781,7 +816,7 @@ def check_release_name(release: str) -> list[Problem]:
     """Helm's rule for release names: a DNS-1123 subdomain of at most 53 characters."""
     if not release:
         return [Problem("", "the release name must not be empty", "RELEASE argument")]
-    if len(release) > 53 or not DNS1123_SUBDOMAIN.match(release):
+    if len(release) > 53 or not dns1123_subdomain(release):
         return [
             Problem(
                 "",
@@ -809,7 +844,7 @@ def validate(values: Values, release: str, namespace: str = "default") -> Valida
         merged = pruned
         values = values._replace(merged=pruned)
     problems += schema_problems
-    report = Report()
+    report = Report(frozenset(p.path for p in schema_problems))
     art = merged.get("modelArtifacts") or {}
     uri = art.get("uri")
     if not uri:
@@ -839,6 +874,7 @@ def validate(values: Values, release: str, namespace: str = "default") -> Valida
         mount_path=art.get("mountPath", "/model-cache").rstrip("/") or "/",
         model_read_only=bool(art.get("readOnly", True)),
         service_account_override=merged.get("serviceAccountOverride"),
+        roles_present=bool(merged.get("decode") or merged.get("prefill")),
         extra_objects=_extra_objects(merged, report),
     )
     _check_names(model, merged, report)
@@ -851,11 +887,9 @@ def validate(values: Values, release: str, namespace: str = "default") -> Valida
 
 def _prune(merged: dict[str, Any], problems: list[Problem]) -> dict[str, Any] | None:
     """A copy of ``merged`` without the values at the problems' paths."""
-    import copy
-
     from modelservice.values.locate import split_path
 
-    pruned = copy.deepcopy(merged)
+    pruned: dict[str, Any] = copy_tree(merged)
     for p in problems:
         parts = split_path(p.path)
         if not parts or isinstance(parts[-1], int):
@@ -875,11 +909,14 @@ def _prune(merged: dict[str, Any], problems: list[Problem]) -> dict[str, Any] | 
 
 
 def _located(problems: list[Problem], values: Values) -> list[Problem]:
-    """Add the user source (file and line, or --set flag) to each problem that lacks one."""
+    """Add the user source (file and line, or --set flag) to each problem that lacks one,
+    and list them in the order a user reads them: problems of the command line's arguments
+    first, then by values file (in layering order) and line."""
     out = []
     for p in problems:
         if p.source is None and p.path and values.layers:
             source, line = values.locate(p.path)
             p = Problem(p.path, p.message, source, line)
         out.append(p)
-    return out
+    rank = {layer.source: i for i, layer in enumerate(values.layers)}
+    return sorted(out, key=lambda p: (rank.get(p.source or "", -1), p.line or 0))

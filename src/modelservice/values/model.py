@@ -9,16 +9,22 @@ place. Kubernetes sub-objects that the values pass through stay plain mappings.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from modelservice._record import Record
+
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import Any
+
+    Obj = dict[str, Any]
+else:
+    Obj = dict
 
 CHART_NAME = "llm-d-modelservice"
 CHART_VERSION = "0.0.9"
 APP_VERSION = "0.0.1"
 
-Obj = dict[str, Any]
 
-
-class ModelURI(NamedTuple):
+class ModelURI(Record):
     """A parsed ``modelArtifacts.uri``."""
 
     scheme: str
@@ -35,7 +41,7 @@ class ModelURI(NamedTuple):
     """``oci``: the image reference."""
 
 
-class Parallelism(NamedTuple):
+class Parallelism(Record):
     tensor: int = 1
     data: int = 1
     data_local: int = 1
@@ -50,7 +56,7 @@ class Parallelism(NamedTuple):
         return self.tensor * self.data_local
 
 
-class Container(NamedTuple):
+class Container(Record):
     name: str
     image: str
     model_command: str
@@ -68,7 +74,7 @@ class Container(NamedTuple):
     the order the renderer emits them."""
 
 
-class Role(NamedTuple):
+class Role(Record):
     name: str
     """``decode`` or ``prefill``."""
     create: bool
@@ -97,7 +103,7 @@ class Role(NamedTuple):
     """``{port, path, interval, labels, annotations}`` when a PodMonitor is wanted."""
 
 
-class Proxy(NamedTuple):
+class Proxy(Record):
     image: str | None
     target_port: int
     debug_level: int
@@ -110,7 +116,7 @@ class Proxy(NamedTuple):
     extra_args: tuple[str, ...] = ()
 
 
-class Epp(NamedTuple):
+class Epp(Record):
     create: bool
     image: str | None
     replicas: int
@@ -136,7 +142,7 @@ class Epp(NamedTuple):
     """The files of the EPP ConfigMap, (name, text), in output order."""
 
 
-class Routing(NamedTuple):
+class Routing(Record):
     model_name: str | None
     service_port: int
     proxy: Proxy
@@ -158,7 +164,7 @@ class Routing(NamedTuple):
     model_criticality: str = "Critical"
 
 
-class ModelService(NamedTuple):
+class ModelService(Record):
     """Everything the renderer needs to know about one release."""
 
     release: str
@@ -177,6 +183,9 @@ class ModelService(NamedTuple):
     model_read_only: bool = True
     service_account_override: str | None = None
     extra_objects: tuple[Obj, ...] = ()
+    roles_present: bool = True
+    """Whether the values hold ``decode`` or ``prefill`` at all (created or not): the chart
+    renders the pods' ServiceAccount then, so it outlives a role switched off and on."""
 
     @property
     def roles(self) -> tuple[Role, Role]:
