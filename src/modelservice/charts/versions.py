@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from modelservice.errors import Problem, ValuesError
-
-CHART_NAME = "llm-d-modelservice"
+from modelservice.naming import CHART_NAME
 
 
 class ChartVersion(NamedTuple):

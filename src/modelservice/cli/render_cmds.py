@@ -299,7 +299,8 @@ def version_info() -> dict[str, str]:
     import platform
 
     from modelservice import __version__
-    from modelservice.values.model import APP_VERSION, CHART_NAME, CHART_VERSION
+    from modelservice.naming import CHART_NAME
+    from modelservice.values.model import APP_VERSION, CHART_VERSION
 
     return {
         "version": __version__,

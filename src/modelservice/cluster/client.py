@@ -28,6 +28,7 @@ from modelservice.cluster.errors import (
     Unreachable,
 )
 from modelservice.errors import os_reason
+from modelservice.naming import POOL_ALPHA_GROUP, POOL_V1_GROUP, POOL_V1ALPHA2
 
 __all__ = [
     "FIELD_MANAGER",
@@ -45,10 +46,10 @@ FIELD_MANAGER = "helm"
 
 #: What to tell a user whose cluster lacks the CRD a release needs.
 _CRD_HINTS = {
-    "inference.networking.x-k8s.io": "install the Gateway API Inference Extension CRDs (v0.4), "
+    POOL_ALPHA_GROUP: "install the Gateway API Inference Extension CRDs (v0.4), "
     "or set routing.inferencePool.create=false",
-    "inference.networking.k8s.io": "install the Gateway API Inference Extension CRDs (v1), "
-    "or set routing.inferencePool.apiVersion=inference.networking.x-k8s.io/v1alpha2",
+    POOL_V1_GROUP: "install the Gateway API Inference Extension CRDs (v1), "
+    f"or set routing.inferencePool.apiVersion={POOL_V1ALPHA2}",
     "gateway.networking.k8s.io": "install the Gateway API CRDs (v1.3), "
     "or set routing.httpRoute.create=false",
     "leaderworkerset.x-k8s.io": "install LeaderWorkerSet (sigs.k8s.io/lws), or set multinode=false",

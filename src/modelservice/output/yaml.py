@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from modelservice._yaml import yaml
+from modelservice.naming import CHART_NAME
 
 TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
 if TYPE_CHECKING:
@@ -26,8 +27,6 @@ try:
     _Base: type[Any] = yaml.CSafeDumper
 except AttributeError:  # pragma: no cover
     _Base = yaml.SafeDumper
-
-CHART_NAME = "llm-d-modelservice"
 
 
 class _Dumper(_Base):  # type: ignore[misc]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from modelservice.naming import ROLE_LABEL
 from modelservice.planning.packing import (
     Node,
     PackResult,
@@ -180,7 +181,7 @@ def _role_of(template: Mapping[str, Any]) -> str | None:
     labels = (template.get("metadata") or {}).get("labels") or {}
     if "llm-d.ai/epp" in labels:
         return "epp"
-    role = labels.get("llm-d.ai/role")
+    role = labels.get(ROLE_LABEL)
     return str(role) if role else None
 
 

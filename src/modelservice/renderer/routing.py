@@ -4,14 +4,14 @@ resources that send a gateway's requests to the model servers."""
 from __future__ import annotations
 
 from modelservice.datatree import copy_items, copy_tree
+from modelservice.naming import POOL_ALPHA_GROUP as ALPHA_GROUP
+from modelservice.naming import POOL_V1 as V1_API_VERSION
+from modelservice.naming import POOL_V1_GROUP as V1_GROUP
+from modelservice.naming import POOL_V1ALPHA2 as ALPHA_API_VERSION
 from modelservice.renderer import names
 from modelservice.values import epp as epp_config
 from modelservice.values.model import ModelService, Obj
 
-ALPHA_GROUP = "inference.networking.x-k8s.io"
-V1_GROUP = "inference.networking.k8s.io"
-ALPHA_API_VERSION = f"{ALPHA_GROUP}/v1alpha2"
-V1_API_VERSION = f"{V1_GROUP}/v1"
 _EPP_GRPC_PORT = 9002
 _EPP_HEALTH_PORT = 9003
 _EPP_METRICS_PORT = 9090

@@ -13,13 +13,12 @@ from collections.abc import Mapping
 from modelservice._record import Record
 from modelservice.datatree import copy_tree
 from modelservice.errors import Problem, ValuesError
+from modelservice.naming import POD_SELECTOR_LABELS, POOL_V1, POOL_V1ALPHA2
 from modelservice.values.epp import (
     BUILTIN_CONFIGS,
     DEFAULT_CONFIG_FILE,
     LLMD_ONLY_CONFIGS,
     PD_CONFIG_FILE,
-    POOL_V1,
-    POOL_V1ALPHA2,
     V1_DEFAULT_IMAGE,
     image_era,
     images_for,
@@ -108,7 +107,7 @@ POD_CONTROL_KEYS = (
 )
 
 #: Pod labels the tool sets itself; user podLabels may not change them.
-RESERVED_POD_LABELS = ("llm-d.ai/inferenceServing", "llm-d.ai/model", "llm-d.ai/role")
+RESERVED_POD_LABELS = POD_SELECTOR_LABELS
 
 
 class Report:
@@ -780,7 +779,7 @@ def _extra_objects(values: Mapping[str, Any], report: Report) -> tuple[Obj, ...]
 
 
 def _check_names(model: ModelService, values: Mapping[str, Any], report: Report) -> None:
-    from modelservice.renderer import names
+    from modelservice.naming import fullname
 
     if values.get("fullnameOverride"):
         where, what = "fullnameOverride", "fullnameOverride"
@@ -788,7 +787,12 @@ def _check_names(model: ModelService, values: Mapping[str, Any], report: Report)
         where, what = "nameOverride", "the release name with nameOverride"
     else:
         where, what = "", f"release name {model.release!r}"
-    full = names.fullname(model)
+    full = fullname(
+        model.release,
+        name_override=model.name_override,
+        fullname_override=model.fullname_override,
+    )
+    epp_service = f"{full}-epp"
     if not full or not dns1123_label(full):
         report.error(
             where,
@@ -796,11 +800,10 @@ def _check_names(model: ModelService, values: Mapping[str, Any], report: Report)
             "Kubernetes name: use lower-case letters, digits and '-', starting "
             "with a letter",
         )
-    elif model.routing.epp.create and not dns1035_label(names.epp_name(model)):
+    elif model.routing.epp.create and not dns1035_label(epp_service):
         report.error(
             where,
-            f"{what} gives the EPP Service name {names.epp_name(model)!r}, which "
-            "must start with a letter",
+            f"{what} gives the EPP Service name {epp_service!r}, which must start with a letter",
         )
     if not dns1123_label(model.namespace) or len(model.namespace) > 63:
         report.problems.append(

@@ -18,9 +18,7 @@ and the renderer (the configuration files it ships).
 from __future__ import annotations
 
 from modelservice._record import Record
-
-POOL_V1ALPHA2 = "inference.networking.x-k8s.io/v1alpha2"
-POOL_V1 = "inference.networking.k8s.io/v1"
+from modelservice.naming import POOL_V1, POOL_V1ALPHA2
 
 #: The EPP image a v1 pool gets when the values name none: the llm-d scheduler of the
 #: llm-d 0.3 release, built on GAIE v1.0.0 (the InferencePool v1 and InferenceObjective

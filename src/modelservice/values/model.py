@@ -10,6 +10,7 @@ place. Kubernetes sub-objects that the values pass through stay plain mappings.
 from __future__ import annotations
 
 from modelservice._record import Record
+from modelservice.naming import POOL_V1ALPHA2
 
 TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
 if TYPE_CHECKING:
@@ -19,7 +20,6 @@ if TYPE_CHECKING:
 else:
     Obj = dict
 
-CHART_NAME = "llm-d-modelservice"
 CHART_VERSION = "0.0.9"
 APP_VERSION = "0.0.1"
 
@@ -156,7 +156,7 @@ class Routing(Record):
     epp: Epp
     pool_name: str | None = None
     """``routing.inferencePool.name``; the fullname when None."""
-    pool_api_version: str = "inference.networking.x-k8s.io/v1alpha2"
+    pool_api_version: str = POOL_V1ALPHA2
     route_rules: tuple[Obj, ...] | None = None
     route_timeouts: Obj | None = None
     model_create: bool = False

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from functools import lru_cache
 
 from modelservice.errors import Problem
+from modelservice.naming import POOL_V1, POOL_V1ALPHA2
 from modelservice.quantity import QUANTITY_FORM, QUANTITY_PATTERN, quantity_problem
 
 TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
@@ -430,8 +431,8 @@ def _root() -> Schema:
                         "string",
                         "InferencePool API: the v1alpha2 shape of GAIE 0.4, or the GA v1.",
                         enum=[
-                            "inference.networking.x-k8s.io/v1alpha2",
-                            "inference.networking.k8s.io/v1",
+                            POOL_V1ALPHA2,
+                            POOL_V1,
                         ],
                     ),
                 },

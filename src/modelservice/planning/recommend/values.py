@@ -131,8 +131,7 @@ def values_document(rec: Recommendation, option: DeploymentOption) -> str:
         "(the catalog's base price, 730 h a month)",
         f"- modelArtifacts.size: one replica's GPU memory ({option.gpus_per_replica} x "
         f"{option.gpu_memory_gb} GB), a bound on the weights' size",
-        "- modelArtifacts.uri and .name: the model id as the planner's data "
-        "spell it",
+        "- modelArtifacts.uri and .name: the model id as the planner's data spell it",
         "",
         "Not from the planner's data: the vLLM image, CPU "
         f"({requests.get('cpu', '-')}) and memory ({requests.get('memory', '-')}) of the "
