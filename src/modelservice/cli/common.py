@@ -183,16 +183,23 @@ def add_namespace_flag(p: argparse.ArgumentParser) -> None:
 
 
 def load(args: argparse.Namespace) -> Values:
-    from modelservice.values.layering import load_values
+    from modelservice.values.layering import Layer, load_values
 
+    layers: list[Layer] = []
+    problems: list[Problem] = []
+    names = getattr(args, "preset", None)
+    if names:
+        from modelservice.presets import preset_layers
+
+        layers, problems = preset_layers(names, preset_dirs(args))
     return load_values(
         args.values,
         args.set,
         set_strings=args.set_string,
         set_json=args.set_json,
         set_files=args.set_file,
-        presets=getattr(args, "preset", None) or (),
-        preset_dirs=preset_dirs(args),
+        preset_layers=layers,
+        problems=problems,
         chart_version=getattr(args, "chart_version", None),
     )
 

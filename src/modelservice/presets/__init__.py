@@ -19,6 +19,8 @@ TYPE_CHECKING = False  # typing's, without importing typing at run time (see _re
 if TYPE_CHECKING:
     from typing import Any
 
+    from modelservice.values.layering import Layer
+
 __all__ = [
     "BUILTIN_DIR",
     "ENV_VAR",
@@ -27,6 +29,7 @@ __all__ = [
     "find_preset",
     "list_presets",
     "load_preset",
+    "preset_layers",
 ]
 
 #: Where the built-in presets live.
@@ -149,6 +152,20 @@ def load_preset(preset: Preset) -> tuple[dict[str, Any], str]:
         ) from None
     doc = load_yaml(data, f"preset {preset.name} ({preset.path})")
     return doc, data.decode("utf-8", "replace")
+
+
+def preset_layers(
+    names: Sequence[str], dirs: Iterable[str | os.PathLike[str]] = ()
+) -> tuple[list[Layer], list[Problem]]:
+    """The named presets as values layers (lowest first) for the values loader, and the
+    problems of those that cannot be had (reported with the loader's own)."""
+    from modelservice.values.layering import Layer
+
+    try:
+        found = resolve(names, dirs)
+    except ValuesError as exc:
+        return [], list(exc.problems)
+    return [Layer(f"preset {p.name}", doc, text) for p, doc, text in found], []
 
 
 def resolve(

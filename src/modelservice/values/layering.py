@@ -195,22 +195,23 @@ def load_values(
     set_files: Iterable[str] = (),
     user_values: Iterable[dict[str, Any]] = (),
     read_file: Callable[[str], str] | None = None,
-    presets: Iterable[str] = (),
-    preset_dirs: Iterable[str | os.PathLike[str]] = (),
+    preset_layers: Iterable[Layer] = (),
     chart_version: str | None = None,
+    problems: Iterable[Problem] = (),
 ) -> Values:
     """Layer values exactly as Helm does and return them, not yet validated.
 
-    Order: defaults ← ``presets`` by name, in the order given (searched in ``preset_dirs``
-    first, then among the built-in ones) ← ``user_values`` dicts (for API callers) ← each
+    Order: defaults ← ``preset_layers`` (presets the caller resolved, in order) ←
+    ``user_values`` dicts (for API callers) ← each
     file in order (``"-"`` is standard input) ← ``set_json`` ← ``sets`` ← ``set_strings``
     ← ``set_files``. Every problem found while reading (unreadable files, bad YAML, bad
     ``--set`` syntax) is reported together in one :class:`ValuesError`.
 
     ``chart_version`` (``0.4.9``, ``0.4``, ``latest``) lays the values over that upstream
-    release's defaults instead of the built-in ones.
+    release's defaults instead of the built-in ones. ``problems`` are ones the caller found
+    already (presets it could not resolve), reported with the loader's own.
     """
-    problems: list[Problem] = []
+    problems = list(problems)
     chart = None
     if chart_version is not None:
         from modelservice.charts.versions import resolve as resolve_chart
@@ -221,16 +222,9 @@ def load_values(
             problems.extend(exc.problems)
     layers: list[Layer] = []
     user: dict[str, Any] = {}
-    presets = list(presets)
-    if presets:
-        from modelservice.presets import resolve
-
-        try:
-            for preset, doc, text in resolve(presets, preset_dirs):
-                user = merge_user(user, doc)
-                layers.append(Layer(f"preset {preset.name}", doc, text))
-        except ValuesError as exc:
-            problems.extend(exc.problems)
+    for layer in preset_layers:
+        user = merge_user(user, layer.values)
+        layers.append(layer)
     for extra in user_values:
         check_size(extra, "<api values>")
         user = merge_user(user, extra)
