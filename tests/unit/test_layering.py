@@ -108,7 +108,9 @@ def test_files_apply_in_order(tmp_path: Path) -> None:
 def test_map_merge_keeps_default_siblings(tmp_path: Path) -> None:
     f = _write(tmp_path, "v.yaml", "routing:\n  proxy:\n    targetPort: 9000\n")
     proxy = load_values([f]).merged["routing"]["proxy"]
-    assert proxy == {"image": "ghcr.io/llm-d/llm-d-routing-sidecar:0.0.6", "targetPort": 9000}
+    defaults = default_values()["routing"]["proxy"]
+    assert defaults["targetPort"] == 8200 and "image" in defaults
+    assert proxy == {**defaults, "targetPort": 9000}
 
 
 def test_user_list_replaces_default_list(tmp_path: Path) -> None:

@@ -425,10 +425,10 @@ def _pod_monitor(raw: Mapping[str, Any]) -> Obj | None:
 
 def _role(values: Mapping[str, Any], name: str, report: Report) -> Role:
     raw = values.get(name) or {}
-    multinode = bool(values.get("multinode", False))
+    multinode = bool(values.get("multinode"))
     par = _parallelism(raw.get("parallelism") or {}, name, report)
     accel = _accelerator(values, raw, name, report)
-    create = bool(raw.get("create", True))
+    create = bool(_setting(raw, "create", f"{name}.create", report))
     raw_containers = raw.get("containers") or []
     containers = tuple(
         _container(c, i, name, par, accel, report) for i, c in enumerate(raw_containers)
@@ -480,7 +480,7 @@ def _role(values: Mapping[str, Any], name: str, report: Report) -> Role:
     return Role(
         name=name,
         create=create,
-        replicas=raw.get("replicas", 1),
+        replicas=_setting(raw, "replicas", f"{name}.replicas", report),
         autoscaling=bool((raw.get("autoscaling") or {}).get("enabled", False)),
         parallelism=par,
         accelerator_label_key=acc.get("labelKey"),
@@ -501,6 +501,23 @@ def _role(values: Mapping[str, Any], name: str, report: Report) -> Role:
         startup_policy=raw.get("startupPolicy") or None,
         pod_monitor=_pod_monitor(raw),
     )
+
+
+def _setting(node: Mapping[str, Any], key: str, path: str, report: Report) -> Any:
+    """A key the defaults document sets, read from the merged values: that document is the
+    one source of its default, restated nowhere else. Only a user's null can remove it, and
+    the release cannot do without it, so that is an error naming the default."""
+    value = node.get(key)
+    if value is not None:
+        return value
+    from modelservice.values.layering import default_at
+
+    default = default_at(path)
+    report.error(
+        path,
+        f"required: a null removed its default ({default!r}); set a value instead",
+    )
+    return default
 
 
 def _chart_default(value: int | None, default: int, path: str, report: Report) -> int:
@@ -552,13 +569,15 @@ def _default_image(pool_api: str) -> str:
     return "ghcr.io/llm-d/llm-d-inference-scheduler:0.0.3"
 
 
-def _check_epp_image(image: str, pool_api: str, pool: Mapping[str, Any], report: Report) -> None:
+def _check_epp_image(
+    image: str, pool_api: str, user_pool: Mapping[str, Any], report: Report
+) -> None:
     """A picker of the other era cannot serve the pool: its flags, the objects it watches
     and (v1) its required configuration differ, so it would not even start."""
     era = image_era(image)
     if era is None or era[1] == pool_api:
         return
-    chosen = "set" if "apiVersion" in pool else "the default"
+    chosen = "set" if "apiVersion" in user_pool else "the default"
     report.error(
         "routing.epp.image",
         f"{_short(image)} is an endpoint picker for {era[1]} InferencePools, but "
@@ -656,15 +675,15 @@ def _routing(values: Values, decode: Role, prefill: Role, report: Report) -> Rou
     route = r.get("httpRoute") or {}
     imodel = r.get("inferenceModel") or {}
 
-    proxy_enabled = proxy.get("enabled", True)
+    proxy_enabled = _setting(proxy, "enabled", "routing.proxy.enabled", report)
     if decode.create and proxy_enabled and not proxy.get("image"):
         report.error(
             "routing.proxy.image",
             "required: decode pods run the routing proxy sidecar; set an image such as "
             "ghcr.io/llm-d/llm-d-routing-sidecar:0.0.6 (or routing.proxy.enabled: false)",
         )
-    epp_create = bool(epp.get("create", True))
-    pool_api = pool.get("apiVersion", POOL_V1ALPHA2)
+    epp_create = bool(_setting(epp, "create", "routing.epp.create", report))
+    pool_api = _setting(pool, "apiVersion", "routing.inferencePool.apiVersion", report)
     user_epp = _user_map(values.user, "routing", "epp")
     image = epp.get("image")
     env = epp.get("env")
@@ -682,7 +701,9 @@ def _routing(values: Values, decode: Role, prefill: Role, report: Report) -> Rou
             f"{_default_image(pool_api)}, or set create: false",
         )
     elif epp_create and isinstance(image, str):
-        _check_epp_image(image, pool_api, pool, report)
+        _check_epp_image(
+            image, pool_api, _user_map(values.user, "routing", "inferencePool"), report
+        )
     permissions = epp.get("permissions")
     alias = svc.get("permissions")
     if permissions and alias and permissions != alias:
@@ -691,7 +712,7 @@ def _routing(values: Values, decode: Role, prefill: Role, report: Report) -> Rou
             f"{alias!r} conflicts with routing.epp.permissions {permissions!r}; "
             "they are two names for one setting, set only one",
         )
-    model_create = bool(imodel.get("create", False))
+    model_create = bool(_setting(imodel, "create", "routing.inferenceModel.create", report))
     if model_create and pool_api == POOL_V1:
         report.error(
             "routing.inferenceModel.create",
@@ -710,25 +731,27 @@ def _routing(values: Values, decode: Role, prefill: Role, report: Report) -> Rou
     rules = route.get("rules") or route.get("backendRefs")
     return Routing(
         model_name=_served_name(values, report),
-        service_port=r.get("servicePort", 8000),
+        service_port=_setting(r, "servicePort", "routing.servicePort", report),
         proxy=Proxy(
             image=proxy.get("image"),
-            target_port=proxy.get("targetPort", 8200),
+            target_port=_setting(proxy, "targetPort", "routing.proxy.targetPort", report),
             debug_level=_chart_default(
                 proxy.get("debugLevel"), 5, "routing.proxy.debugLevel", report
             ),
             enabled=proxy_enabled,
-            connector=proxy.get("connector", "nixlv2"),
-            image_pull_policy=proxy.get("imagePullPolicy", "Always"),
+            connector=_setting(proxy, "connector", "routing.proxy.connector", report),
+            image_pull_policy=_setting(
+                proxy, "imagePullPolicy", "routing.proxy.imagePullPolicy", report
+            ),
             secure=proxy.get("secure"),
             prefiller_use_tls=proxy.get("prefillerUseTLS"),
             cert_path=proxy.get("certPath"),
             extra_args=tuple(proxy.get("extraArgs") or ()),
         ),
         parent_refs=tuple(r["parentRefs"]) if r.get("parentRefs") else None,
-        pool_create=bool(pool.get("create", True)),
+        pool_create=bool(_setting(pool, "create", "routing.inferencePool.create", report)),
         pool_extension_ref=pool.get("extensionRef"),
-        route_create=bool(route.get("create", True)),
+        route_create=bool(_setting(route, "create", "routing.httpRoute.create", report)),
         route_backend_refs=tuple(rules) if rules else None,
         route_matches=tuple(route["matches"]) if route.get("matches") else None,
         route_pool_name=route.get("inferencePool"),
@@ -737,16 +760,20 @@ def _routing(values: Values, decode: Role, prefill: Role, report: Report) -> Rou
             image=image,
             replicas=_chart_default(epp.get("replicas"), 1, "routing.epp.replicas", report),
             debug_level=_chart_default(epp.get("debugLevel"), 4, "routing.epp.debugLevel", report),
-            readiness_probe=not epp.get("disableReadinessProbe", False),
-            liveness_probe=not epp.get("disableLivenessProbe", False),
+            readiness_probe=not epp.get("disableReadinessProbe"),
+            liveness_probe=not epp.get("disableLivenessProbe"),
             pool_name_override=epp.get("inferencePool"),
             permissions=permissions or alias,
             env=tuple(env) if env else None,
-            service_type=svc.get("type", "ClusterIP"),
-            service_port=svc.get("port", 9002),
-            service_target_port=svc.get("targetPort", 9002),
+            service_type=_setting(svc, "type", "routing.epp.service.type", report),
+            service_port=_setting(svc, "port", "routing.epp.service.port", report),
+            service_target_port=_setting(
+                svc, "targetPort", "routing.epp.service.targetPort", report
+            ),
             service_app_protocol=svc.get("appProtocol"),
-            image_pull_policy=epp.get("imagePullPolicy", "Always"),
+            image_pull_policy=_setting(
+                epp, "imagePullPolicy", "routing.epp.imagePullPolicy", report
+            ),
             resources=epp.get("resources") or None,
             node_selector=epp.get("nodeSelector") or None,
             tolerations=tuple(epp["tolerations"]) if epp.get("tolerations") else None,
@@ -759,7 +786,9 @@ def _routing(values: Values, decode: Role, prefill: Role, report: Report) -> Rou
         route_timeouts=route.get("timeouts") or None,
         model_create=model_create,
         model_object_name=imodel.get("name"),
-        model_criticality=imodel.get("criticality", "Critical"),
+        model_criticality=_setting(
+            imodel, "criticality", "routing.inferenceModel.criticality", report
+        ),
     )
 
 
@@ -866,16 +895,17 @@ def validate(values: Values, release: str, namespace: str = "default") -> Valida
         namespace=namespace,
         fullname_override=merged.get("fullnameOverride"),
         name_override=merged.get("nameOverride"),
-        multinode=bool(merged.get("multinode", False)),
+        multinode=bool(merged.get("multinode")),
         model_uri=model_uri,
         model_size=art.get("size", "0"),
         auth_secret_name=art.get("authSecretName"),
-        oci_pull_policy=art.get("imagePullPolicy", "Always"),
+        oci_pull_policy=_setting(art, "imagePullPolicy", "modelArtifacts.imagePullPolicy", report),
         routing=routing,
         decode=decode,
         prefill=prefill,
-        mount_path=art.get("mountPath", "/model-cache").rstrip("/") or "/",
-        model_read_only=bool(art.get("readOnly", True)),
+        mount_path=_setting(art, "mountPath", "modelArtifacts.mountPath", report).rstrip("/")
+        or "/",
+        model_read_only=bool(_setting(art, "readOnly", "modelArtifacts.readOnly", report)),
         service_account_override=merged.get("serviceAccountOverride"),
         roles_present=bool(merged.get("decode") or merged.get("prefill")),
         extra_objects=_extra_objects(merged, report),

@@ -110,6 +110,16 @@ def _defaults() -> dict[str, Any]:
     return load_yaml(data, "<built-in defaults>")
 
 
+def default_at(path: str) -> Any:
+    """The built-in default at a dotted key path (``routing.servicePort``), or None."""
+    node: Any = _defaults()
+    for part in path.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node
+
+
 def default_values() -> dict[str, Any]:
     """The built-in defaults (the chart's ``values.yaml``), as a fresh copy."""
     return copy_tree(_defaults())

@@ -10,7 +10,6 @@ place. Kubernetes sub-objects that the values pass through stay plain mappings.
 from __future__ import annotations
 
 from modelservice._record import Record
-from modelservice.naming import POOL_V1ALPHA2
 
 TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
 if TYPE_CHECKING:
@@ -42,9 +41,9 @@ class ModelURI(Record):
 
 
 class Parallelism(Record):
-    tensor: int = 1
-    data: int = 1
-    data_local: int = 1
+    tensor: int
+    data: int
+    data_local: int
 
     @property
     def workers(self) -> int:
@@ -87,19 +86,19 @@ class Role(Record):
     image_pull_secrets: tuple[Obj, ...]
     pod_security_context: Obj | None
     containers: tuple[Container, ...]
-    accelerator_resource: str | None = None
+    accelerator_resource: str | None
     """The extended resource carrying the accelerator count (None: CPU only)."""
-    annotations: Obj | None = None
-    pod_annotations: Obj | None = None
-    pod_labels: Obj | None = None
-    pod_controls: tuple[tuple[str, Any], ...] = ()
+    annotations: Obj | None
+    pod_annotations: Obj | None
+    pod_labels: Obj | None
+    pod_controls: tuple[tuple[str, Any], ...]
     """Pod spec fields copied as written (nodeSelector, tolerations, ...)."""
-    affinity: Obj | None = None
-    init_containers: tuple[Obj, ...] = ()
-    strategy: Obj | None = None
-    sub_group_policy: Obj | None = None
-    startup_policy: str | None = None
-    pod_monitor: Obj | None = None
+    affinity: Obj | None
+    init_containers: tuple[Obj, ...]
+    strategy: Obj | None
+    sub_group_policy: Obj | None
+    startup_policy: str | None
+    pod_monitor: Obj | None
     """``{port, path, interval, labels, annotations}`` when a PodMonitor is wanted."""
 
 
@@ -107,13 +106,13 @@ class Proxy(Record):
     image: str | None
     target_port: int
     debug_level: int
-    enabled: bool = True
-    connector: str = "nixlv2"
-    image_pull_policy: str = "Always"
-    secure: bool | None = None
-    prefiller_use_tls: bool | None = None
-    cert_path: str | None = None
-    extra_args: tuple[str, ...] = ()
+    enabled: bool
+    connector: str
+    image_pull_policy: str
+    secure: bool | None
+    prefiller_use_tls: bool | None
+    cert_path: str | None
+    extra_args: tuple[str, ...]
 
 
 class Epp(Record):
@@ -130,15 +129,15 @@ class Epp(Record):
     service_port: int
     service_target_port: int
     service_app_protocol: str | None
-    image_pull_policy: str = "Always"
-    resources: Obj | None = None
-    node_selector: Obj | None = None
-    tolerations: tuple[Obj, ...] | None = None
-    extra_args: tuple[str, ...] = ()
-    plugins_config_file: str | None = None
+    image_pull_policy: str
+    resources: Obj | None
+    node_selector: Obj | None
+    tolerations: tuple[Obj, ...] | None
+    extra_args: tuple[str, ...]
+    plugins_config_file: str | None
     """The scheduler configuration the EPP loads (a file of its ConfigMap); None: no
     ConfigMap, no config flag (v1alpha2-era pickers that take scorers from env)."""
-    plugins_configs: tuple[tuple[str, str], ...] = ()
+    plugins_configs: tuple[tuple[str, str], ...]
     """The files of the EPP ConfigMap, (name, text), in output order."""
 
 
@@ -154,14 +153,13 @@ class Routing(Record):
     route_matches: tuple[Obj, ...] | None
     route_pool_name: str | None
     epp: Epp
-    pool_name: str | None = None
+    pool_name: str | None
     """``routing.inferencePool.name``; the fullname when None."""
-    pool_api_version: str = POOL_V1ALPHA2
-    route_rules: tuple[Obj, ...] | None = None
-    route_timeouts: Obj | None = None
-    model_create: bool = False
-    model_object_name: str | None = None
-    model_criticality: str = "Critical"
+    pool_api_version: str
+    route_timeouts: Obj | None
+    model_create: bool
+    model_object_name: str | None
+    model_criticality: str
 
 
 class ModelService(Record):
@@ -179,11 +177,11 @@ class ModelService(Record):
     routing: Routing
     decode: Role
     prefill: Role
-    mount_path: str = "/model-cache"
-    model_read_only: bool = True
-    service_account_override: str | None = None
-    extra_objects: tuple[Obj, ...] = ()
-    roles_present: bool = True
+    mount_path: str
+    model_read_only: bool
+    service_account_override: str | None
+    extra_objects: tuple[Obj, ...]
+    roles_present: bool
     """Whether the values hold ``decode`` or ``prefill`` at all (created or not): the chart
     renders the pods' ServiceAccount then, so it outlives a role switched off and on."""
 

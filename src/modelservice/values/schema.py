@@ -397,17 +397,16 @@ def _root() -> Schema:
                     "debugLevel": _s("integer", "Proxy log verbosity (-v).", minimum=0),
                     "enabled": _s(
                         "boolean",
-                        "Run the proxy (default true); when false, decode vLLM listens on "
-                        "servicePort itself.",
+                        "Run the proxy; when false, decode vLLM listens on servicePort itself.",
                     ),
                     "connector": _s(
                         "string",
-                        "KV transfer connector (--connector, default nixlv2).",
+                        "KV transfer connector (--connector).",
                         minLength=1,
                     ),
                     "imagePullPolicy": _s(
                         "string",
-                        "Proxy image pull policy (default Always).",
+                        "Proxy image pull policy.",
                         enum=["Always", "IfNotPresent", "Never"],
                     ),
                     "secure": _s("boolean", "Serve TLS (--secure-proxy)."),
@@ -440,11 +439,11 @@ def _root() -> Schema:
             "inferenceModel": _obj(
                 "An InferenceModel for the served model (v1alpha2 pools only).",
                 {
-                    "create": _s("boolean", "Create the InferenceModel (default false)."),
+                    "create": _s("boolean", "Create the InferenceModel."),
                     "name": _s("string", "Its name (default: the fullname).", minLength=1),
                     "criticality": _s(
                         "string",
-                        "Request criticality (default Critical).",
+                        "Request criticality.",
                         enum=["Critical", "Standard", "Sheddable"],
                     ),
                 },
@@ -529,7 +528,7 @@ def _root() -> Schema:
                     },
                     "imagePullPolicy": _s(
                         "string",
-                        "EPP image pull policy (default Always).",
+                        "EPP image pull policy.",
                         enum=["Always", "IfNotPresent", "Never"],
                     ),
                     "service": _obj(
@@ -588,10 +587,10 @@ def _root() -> Schema:
                     ),
                     "mountPath": _s(
                         "string",
-                        "Where the model volume is mounted (default /model-cache).",
+                        "Where the model volume is mounted.",
                         pattern="^/",
                     ),
-                    "readOnly": _s("boolean", "Mount a pvc:// claim read-only (default true)."),
+                    "readOnly": _s("boolean", "Mount a pvc:// claim read-only."),
                 },
             ),
             "accelerator": _obj(
@@ -638,8 +637,31 @@ def _root() -> Schema:
 
 @lru_cache(maxsize=1)
 def values_schema() -> Schema:
-    """The JSON Schema of the values (shared; do not modify)."""
-    return _root()
+    """The JSON Schema of the values (shared; do not modify). Defaults are not written in
+    the schema's code: they are copied in from the defaults document, their one source."""
+    from modelservice.values.layering import default_values
+
+    root = _root()
+    _annotate_defaults(root, default_values(), root)
+    return root
+
+
+def _annotate_defaults(schema: Schema, defaults: Any, root: Schema) -> None:
+    """Copy scalar defaults into the schema; a shared definition (``$ref``, the two roles)
+    gets them once, as both places have the same defaults."""
+    if "$ref" in schema:
+        schema = _resolve(schema, root)
+    props = schema.get("properties")
+    if not isinstance(props, dict) or not isinstance(defaults, dict):
+        return
+    for key, sub in props.items():
+        if key not in defaults or not isinstance(sub, dict):
+            continue
+        value = defaults[key]
+        if isinstance(value, dict):
+            _annotate_defaults(sub, value, root)
+        elif value is not None and not isinstance(value, list):
+            sub["default"] = value
 
 
 def schema_json() -> str:
