@@ -1,5 +1,5 @@
 """Chart behaviours checked against the real chart: `helm template` of the 0.0.9 package
-and our rendering of the same values, for the cases issue 11 found wrong."""
+and our rendering of the same values, where the two once differed."""
 
 from __future__ import annotations
 

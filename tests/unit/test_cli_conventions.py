@@ -1,4 +1,4 @@
-"""The command-line conventions Helm and kubectl users expect (issue 11): exit codes,
+"""The command-line conventions Helm and kubectl users expect: exit codes,
 did-you-mean, global flags before the command, --version, python -m, -o, completion."""
 
 from __future__ import annotations

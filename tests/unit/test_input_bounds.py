@@ -1,4 +1,4 @@
-"""Finding 7 of issue 13: values input is bounded. ``-f /dev/zero``, ``--set-file
+"""Values input is bounded. ``-f /dev/zero``, ``--set-file
 /dev/zero`` and endless standard input used to grow without bound (5 GB, exit 70), and a
 50 MB values file took 24 s and 1.4 GB before a misleading "alias bomb?" error."""
 

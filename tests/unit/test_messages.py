@@ -1,4 +1,4 @@
-"""How problems read (issue 11): file/line order, no list of every key after a
+"""How problems read: file/line order, no list of every key after a
 did-you-mean, no follow-on errors, no Python internals."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Every quantity in the values is checked against Kubernetes' quantity grammar before
-anything is rendered or applied (issue 11, bug 5): key path, file:line and a hint."""
+anything is rendered or applied: key path, file:line and a hint."""
 
 from __future__ import annotations
 

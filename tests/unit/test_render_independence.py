@@ -1,4 +1,4 @@
-"""Rendered objects share no mutable part (issue 11, bug 1), and the cluster layer never
+"""Rendered objects share no mutable part, and the cluster layer never
 edits a rendered object in place (it marks copies, with label and annotation maps of their
 own).
 

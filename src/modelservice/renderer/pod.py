@@ -1,7 +1,7 @@
 """Pod templates of the model-serving roles: containers, arguments, env, volumes.
 
 Pure functions of the model; every rule here is one of the chart's behaviours or one of the
-documented fixes (F1-F10), named where it applies.
+corrections of the 0.0.9 chart (see the conformance README), said where it applies.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ def _has_flag(args: tuple[str, ...], flag: str) -> bool:
 
 
 def model_argument(ms: ModelService) -> str:
-    """What vLLM is told to load (F1, F6/F7): a hub id, or a path under the mount."""
+    """What vLLM is told to load: a hub id, or a path under the mount (where a pvc://
+    claim really is mounted, unlike the chart's /PATH)."""
     uri = ms.model_uri
     if uri.scheme in ("hf", "pvc+hf"):
         return uri.repo  # pvc+hf: found in the hub cache that HF_HUB_CACHE names
@@ -53,7 +54,8 @@ def vllm_port(ms: ModelService, role: Role) -> int:
 
 
 def vllm_args(ms: ModelService, role: Role, c: Container) -> list[str]:
-    """F6/F7: model, port, parallelism flags above 1, served name, then the user's args."""
+    """Model, port, parallelism flags above 1, served name, then the user's args; a flag the
+    user already passes is not added twice."""
     user = c.args
     out: list[str] = []
     if c.model_command == "imageDefault":
@@ -79,7 +81,7 @@ def vllm_args(ms: ModelService, role: Role, c: Container) -> list[str]:
 
 
 def container_env(ms: ModelService, role: Role, c: Container) -> list[Obj]:
-    """F3: the user's env, the parallelism sizes, the model's HF variables, then the
+    """The user's env, the parallelism sizes, the model's HF variables, then the
     accelerator's env."""
     par = role.parallelism
     env: list[Obj] = copy_items(c.env)
@@ -123,7 +125,7 @@ def container(ms: ModelService, role: Role, c: Container) -> Obj:
     if mounts:
         out["volumeMounts"] = mounts
     if c.ports:
-        out["ports"] = copy_items(c.ports)  # F8
+        out["ports"] = copy_items(c.ports)  # the chart dropped them
     return out
 
 
@@ -168,7 +170,8 @@ def routing_proxy(ms: ModelService) -> Obj:
 
 
 def pod_spec(ms: ModelService, role: Role, *, proxy: bool) -> Obj:
-    """One role's pod spec (F2: only this role's own volumes, secrets and affinity)."""
+    """One role's pod spec: only this role's own volumes, secrets and affinity (the chart
+    could lend one role's to the other)."""
     spec: Obj = {
         "serviceAccountName": ms.service_account_override or names.fullname(ms),
         "volumes": [*copy_items(role.volumes), model_volume(ms)],

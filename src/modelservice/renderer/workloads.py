@@ -17,7 +17,7 @@ def _metadata(ms: ModelService, role: Role, labels: dict[str, str]) -> Obj:
 
 def deployment(ms: ModelService, role: Role) -> Obj:
     spec: Obj = {
-        "replicas": role.replicas,  # F9: 0 stays 0
+        "replicas": role.replicas,  # 0 stays 0 (the chart turned it into 1)
         "selector": {"matchLabels": names.role_labels(ms, role.name)},
         "template": pod_template(ms, role, proxy=role.name == "decode"),
     }

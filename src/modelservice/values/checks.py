@@ -227,7 +227,7 @@ def _count(value: Any) -> int | None:
 def accelerator_resources(
     resources: Mapping[str, Any], resource: str | None, needed: int, path: str, report: Report
 ) -> Obj:
-    """Rule F10: the first container's limits/requests with the accelerator count filled in.
+    """The first container's limits/requests with the accelerator count filled in.
 
     An explicit count at least as large as the parallelism needs is kept as written and
     copied to the side that lacks it; a smaller one is raised, with a warning.

@@ -1,6 +1,6 @@
-"""'Beyond the seed' values keys, part 1: accelerators, parallelism.workers, model
-artifacts (name, mountPath, readOnly, pvc+hf), per-role pod/workload controls, PodMonitor,
-serviceAccountOverride and container pass-through fields."""
+"""Values keys this tool adds for the model-serving workloads: accelerators,
+parallelism.workers, model artifacts (name, mountPath, readOnly, pvc+hf), per-role pod and
+workload controls, PodMonitor, serviceAccountOverride and container pass-through fields."""
 
 from __future__ import annotations
 
