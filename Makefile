@@ -5,7 +5,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint typecheck testenv bench schema clean
+LOWEST ?= .venv-lowest
+
+.PHONY: demo test test-lowest lint typecheck testenv bench schema clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +34,20 @@ testenv:
 test: lint typecheck testenv
 	$(BIN)/pytest
 
+# The unit tests once more, against the lowest runtime dependency versions pyproject.toml
+# allows (its floors, pinned), in a venv of their own.
+$(LOWEST)/bin/.installed: pyproject.toml tests/tools/lowest_requirements.py
+	$(PYTHON) -m venv $(LOWEST)
+	$(LOWEST)/bin/pip install --quiet --upgrade pip
+	$(PYTHON) tests/tools/lowest_requirements.py > $(LOWEST)/constraints.txt
+	$(LOWEST)/bin/pip install --quiet -c $(LOWEST)/constraints.txt -e '.[test]'
+	$(LOWEST)/bin/python -m compileall -q src
+	touch $@
+
+test-lowest: $(LOWEST)/bin/.installed
+	@echo "== unit tests against: $$(tr '\n' ' ' < $(LOWEST)/constraints.txt)"
+	$(LOWEST)/bin/python -m pytest -q -p no:cacheprovider tests/unit
+
 bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/run.py
 
@@ -40,4 +56,4 @@ schema: $(BIN)/.installed
 	$(BIN)/modelservice schema > src/modelservice/values/values.schema.json
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LOWEST) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

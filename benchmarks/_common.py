@@ -17,6 +17,8 @@ VENV_BIN = ROOT / ".venv" / "bin"
 PYTHON = str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.executable
 CONSOLE_SCRIPT = str(VENV_BIN / "modelservice")
 TEMPLATE_ARGS = ["template", "facebook", "-f", str(FACEBOOK_VALUES)]
+CHART_0_0_9 = SHARED / "reference" / "charts" / "llm-d-modelservice-0.0.9.tgz"
+FETCH_HELM = ROOT / "tests" / "tools" / "fetch_helm.py"
 
 
 @dataclass

@@ -68,7 +68,7 @@ def throughput(fn: Callable[[], object], seconds: float, warmup: int = 20) -> tu
 def bench_throughput(seconds: float) -> list[Figure]:
     files = [str(FACEBOOK_VALUES)]
     preloaded = modelservice.load_values(files=files)
-    rendered = modelservice.render(preloaded, release=RELEASE, namespace=NAMESPACE)
+    rendered = modelservice.render_release(preloaded, release=RELEASE, namespace=NAMESPACE)
 
     def full() -> object:
         values = modelservice.load_values(files=files)
@@ -81,10 +81,11 @@ def bench_throughput(seconds: float) -> list[Figure]:
         return modelservice.render(preloaded, release=RELEASE, namespace=NAMESPACE)
 
     def render_dump() -> object:
-        return dump_all(modelservice.render(preloaded, release=RELEASE, namespace=NAMESPACE))
+        r = modelservice.render_release(preloaded, release=RELEASE, namespace=NAMESPACE)
+        return dump_all(r.objects, r.sources)
 
     def dump_only() -> object:
-        return dump_all(rendered)
+        return dump_all(rendered.objects, rendered.sources)
 
     cases: list[tuple[str, Callable[[], object], bool]] = [
         ("load_values + render", full, True),
@@ -117,7 +118,7 @@ def bench_throughput(seconds: float) -> list[Figure]:
                     details={"calls": n, "pinning": pin},
                 )
             )
-    print(f"  ({len(rendered)} objects per release)")
+    print(f"  ({len(rendered.objects)} objects per release)")
     return figures
 
 

@@ -17,7 +17,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from _common import (
+    CHART_0_0_9,
     CONSOLE_SCRIPT,
+    FACEBOOK_VALUES,
+    FETCH_HELM,
     PYTHON,
     TEMPLATE_ARGS,
     Figure,
@@ -413,4 +416,78 @@ def bench_rss(runs: int) -> list[Figure]:
                 "bench_process_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             },
         )
+    ]
+
+
+# -- against helm ----------------------------------------------------------------------------
+
+HELM_RATIO_TARGET = 1.0
+
+
+def helm_binary() -> str | None:
+    """The real helm binary, fetched the way the interop tests fetch it (None if it cannot
+    be had: then the ratio is not measured, and the run says so)."""
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, str(FETCH_HELM)], capture_output=True, text=True, check=False
+    )
+    return out.stdout.strip() if out.returncode == 0 and out.stdout.strip() else None
+
+
+def bench_vs_helm(runs: int, warmup: int) -> list[Figure]:
+    """``modelservice template`` against ``helm template`` of the 0.0.9 chart, same values,
+    runs interleaved (helm, ours, helm, ours...) so that load on the machine hits both
+    alike; the figure is the ratio of the medians, its target at most 1.0."""
+    helm = helm_binary()
+    if helm is None:
+        section("5. `template` against `helm template`: helm not available, not measured")
+        return []
+    version = subprocess.run(
+        [helm, "version", "--short"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    section(
+        f"5. `modelservice template` against `helm template` (helm {version}, chart 0.0.9, "
+        f"example-facebook values; {runs} interleaved pairs, {warmup} warm-up)"
+    )
+    ours_argv = [CONSOLE_SCRIPT, *TEMPLATE_ARGS]
+    helm_argv = [helm, "template", "facebook", str(CHART_0_0_9), "-f", str(FACEBOOK_VALUES)]
+    for _ in range(warmup):
+        run_once(helm_argv)
+        run_once(ours_argv)
+    ours: list[Run] = []
+    theirs: list[Run] = []
+    for _ in range(runs):
+        theirs.append(run_once(helm_argv))
+        ours.append(run_once(ours_argv))
+    bad = [r for r in ours + theirs if r.returncode != 0]
+    if bad:
+        raise RuntimeError(f"a template run failed:\n{bad[0].stderr[-2000:]}")
+    o = _report_runs("modelservice template", ours)
+    h = _report_runs(f"helm template ({version})", theirs)
+    pairs = sorted(a.wall_s / b.wall_s for a, b in zip(ours, theirs, strict=True))
+    ratio = o["median_ms"] / h["median_ms"]
+    cpu_ratio = o["cpu_median_ms"] / h["cpu_median_ms"]
+    print(
+        f"  ratio of medians (wall) {ratio:.2f}x (target <= {HELM_RATIO_TARGET:.1f}x); "
+        f"per-pair ratios: median {median(pairs):.2f}, p10 {percentile(pairs, 10):.2f}, "
+        f"p90 {percentile(pairs, 90):.2f}; CPU (user+sys) ratio {cpu_ratio:.2f}x",
+        flush=True,
+    )
+    return [
+        Figure(
+            "template wall / helm template wall (median ratio)",
+            ratio,
+            "x",
+            HELM_RATIO_TARGET,
+            note=f"helm {version}: {h['median_ms']:.1f} ms, ours {o['median_ms']:.1f} ms; "
+            f"pairs p10-p90 {percentile(pairs, 10):.2f}-{percentile(pairs, 90):.2f}",
+            details={"helm_version": version, "ours": o, "helm": h, "pair_ratios": pairs},
+        ),
+        Figure(
+            "template CPU / helm template CPU (median ratio)",
+            cpu_ratio,
+            "x",
+            note="user+sys of the process; helm's Go runtime uses several threads",
+        ),
     ]

@@ -30,6 +30,7 @@ from types import SimpleNamespace
 
 import pytest
 from lightkube import ApiError, Client, KubeConfig
+from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.core_v1 import Namespace, ServiceAccount
 
 REPO = Path(__file__).resolve().parents[1]
@@ -259,7 +260,9 @@ def namespace(cluster: Cluster, request: pytest.FixtureRequest) -> Iterator[str]
     base = re.sub(r"[^a-z0-9-]", "-", request.node.name.lower())[:40].strip("-")
     name = f"{base}-{uuid.uuid4().hex[:6]}"
     client = cluster.client
-    client.create(Namespace(metadata={"name": name, "labels": {"modelservice-test": "true"}}))
+    # ObjectMeta rather than a dict: lightkube 0.19 (our floor) takes only the typed model.
+    meta = ObjectMeta(name=name, labels={"modelservice-test": "true"})
+    client.create(Namespace(metadata=meta))
     # Pods are refused until the service account controller has created "default".
     deadline = time.monotonic() + 30
     while True:

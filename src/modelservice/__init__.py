@@ -13,14 +13,16 @@ Everything else in the package is private. Attributes are imported on first use 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from modelservice.errors import ModelServiceError, Problem, SetSyntaxError, ValuesError
+
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import Any
 
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from modelservice._api import Rendered, render, render_release, validate_values
+    from modelservice._api import Rendered, load_values, render, render_release, validate_values
     from modelservice.cluster.client import Cluster, ClusterError
     from modelservice.cluster.release import Release, ReleaseError, list_releases
     from modelservice.planning.recommend.options import (
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
     )
     from modelservice.planning.sweep import SweepResult, sweep
     from modelservice.values.checks import Validated
-    from modelservice.values.layering import Values, load_values
+    from modelservice.values.layering import Values
     from modelservice.values.model import ModelService
 
 __all__ = [
@@ -62,7 +64,7 @@ __all__ = [
 ]
 
 _LAZY = {
-    "load_values": "modelservice.values.layering",
+    "load_values": "modelservice._api",
     "Values": "modelservice.values.layering",
     "render": "modelservice._api",
     "render_release": "modelservice._api",

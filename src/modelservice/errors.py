@@ -7,10 +7,10 @@ a user fixing a values file wants every problem at once, not one per run.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from modelservice._record import Record
 
 
-class Problem(NamedTuple):
+class Problem(Record):
     """One thing wrong with the input, located as precisely as we can."""
 
     path: str
@@ -74,3 +74,19 @@ def type_name(value: object) -> str:
     if isinstance(value, dict):
         return "mapping"
     return type(value).__name__
+
+
+def os_reason(exc: BaseException) -> str:
+    """Why an OS or network call failed, in words (``not found``, ``permission denied``,
+    ``connection refused``) rather than Python's ``[Errno 2] No such file ...: 'x'``."""
+    if isinstance(exc, FileNotFoundError):
+        return "not found"
+    if isinstance(exc, IsADirectoryError):
+        return "is a directory"
+    if isinstance(exc, UnicodeDecodeError):
+        return "not UTF-8 text"
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    while reason.startswith("[Errno ") and "] " in reason:  # httpx passes errno texts on
+        reason = reason.split("] ", 1)[1]
+    reason = reason.split(": '", 1)[0]  # the path Python appends; the caller names it
+    return reason[:1].lower() + reason[1:] if reason else type(exc).__name__

@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from modelservice.naming import POOL_V1, POOL_V1ALPHA2
+
 
 def group_of(api_version: str) -> str:
     """The API group of an ``apiVersion`` (``""`` for the core group's ``v1``)."""
@@ -48,21 +50,9 @@ KINDS: tuple[Kind, ...] = (
     Kind("apps/v1", "Deployment", "deployments", True, rendered=True),
     Kind("leaderworkerset.x-k8s.io/v1", "LeaderWorkerSet", "leaderworkersets", True, rendered=True),
     Kind("gateway.networking.k8s.io/v1", "HTTPRoute", "httproutes", True, rendered=True),
-    Kind(
-        "inference.networking.x-k8s.io/v1alpha2",
-        "InferencePool",
-        "inferencepools",
-        True,
-        rendered=True,
-    ),
-    Kind(
-        "inference.networking.x-k8s.io/v1alpha2",
-        "InferenceModel",
-        "inferencemodels",
-        True,
-        rendered=True,
-    ),
-    Kind("inference.networking.k8s.io/v1", "InferencePool", "inferencepools", True, rendered=True),
+    Kind(POOL_V1ALPHA2, "InferencePool", "inferencepools", True, rendered=True),
+    Kind(POOL_V1ALPHA2, "InferenceModel", "inferencemodels", True, rendered=True),
+    Kind(POOL_V1, "InferencePool", "inferencepools", True, rendered=True),
     Kind("monitoring.coreos.com/v1", "PodMonitor", "podmonitors", True, rendered=True),
     Kind("v1", "ConfigMap", "configmaps", True, rendered=True),
     # upstream chart releases only (--chart-version): the requester (0.3.4 on), DRA claims

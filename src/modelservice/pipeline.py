@@ -7,13 +7,17 @@ this module, so that there is one way to turn values into a release's objects.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple
 
+from modelservice._record import Record
 from modelservice.errors import Problem, ValuesError, type_name
 from modelservice.values.checks import Validated, validate
 from modelservice.values.layering import Values, from_user
 from modelservice.values.model import ModelService
 from modelservice.values.yamlfile import check_size
+
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import Any
 
 if TYPE_CHECKING:
     from modelservice.charts.versions import ChartVersion
@@ -21,7 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["Rendered", "as_values", "render", "render_release", "validate_values"]
 
 
-class Rendered(NamedTuple):
+class Rendered(Record):
     """A rendered release: its objects in install order, and the warnings of validation."""
 
     objects: list[dict[str, Any]]
@@ -32,7 +36,8 @@ class Rendered(NamedTuple):
     chart: ChartVersion | None = None
     """The upstream chart release rendered (``--chart-version``), or None."""
     sources: tuple[str, ...] = ()
-    """For an upstream release: the chart template file that made each object."""
+    """Beside each object, the chart template file that renders it (``epp-service.yaml``):
+    Helm's ``# Source:`` comments, ``--show-only`` and ``--output-dir`` name objects by it."""
 
 
 def as_values(
@@ -86,7 +91,7 @@ def render_release(
     ``chart_version`` (``0.4.9``, ``0.4``, ``latest``) renders exactly as that upstream chart
     release does; ``skip_schema_validation`` then skips its schema's checks, as Helm's flag.
     """
-    from modelservice.renderer.manifest import render_model
+    from modelservice.renderer.manifest import render_sources
 
     chart = resolve_chart(values, chart_version)
     if chart is not None:
@@ -94,9 +99,9 @@ def render_release(
             as_values(values, chart), release, namespace, skip_schema_validation
         )
     checked = validate(as_values(values), release, namespace)
-    objects = render_model(checked.model)
+    objects, sources = render_sources(checked.model)
     _check_extra_objects(objects, len(checked.model.extra_objects), namespace)
-    return Rendered(objects, checked.warnings, checked.model)
+    return Rendered(objects, checked.warnings, checked.model, None, tuple(sources))
 
 
 def _render_upstream(values: Values, release: str, namespace: str, skip_schema: bool) -> Rendered:
@@ -122,10 +127,10 @@ def _render_upstream(values: Values, release: str, namespace: str, skip_schema: 
 def _check_extra_objects(objects: list[dict[str, Any]], n_extra: int, namespace: str) -> None:
     """An extra object may not stand in for one the release renders itself: the same
     object to the API server (:func:`modelservice.kinds.identity`, by group, not version)."""
-    from modelservice.kinds import Identity, identity
-
     if not n_extra:
         return
+    from modelservice.kinds import Identity, identity  # only now: it imports typing
+
     own = {identity(o, namespace) for o in objects[: len(objects) - n_extra]}
     seen: set[Identity] = set()
     problems = []

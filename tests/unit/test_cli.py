@@ -85,24 +85,34 @@ def test_template_values_error_exits_1_with_empty_stdout(capsys: CaptureFixture)
     assert "Traceback" not in err
 
 
-def test_template_output_dir_writes_one_file_per_object(
-    capsys: CaptureFixture, tmp_path: Path
-) -> None:
+def test_template_output_dir_writes_helms_layout(capsys: CaptureFixture, tmp_path: Path) -> None:
     out_dir = tmp_path / "out"
     code, out, err = run(["template", "rel", "--output-dir", str(out_dir)], capsys)
     assert code == 0, err
-    assert out == ""
-    files = sorted(p.name for p in out_dir.iterdir())
-    assert len(files) == 10
-    assert files[0] == f"01-serviceaccount-{FULL}-epp.yaml"
-    assert files[-1] == f"10-inferencepool-{FULL}.yaml"
-    pool = yaml.safe_load((out_dir / files[-1]).read_text())
-    assert pool["kind"] == "InferencePool"
-    assert pool["metadata"]["name"] == FULL
-    for name in files:
-        docs = [d for d in yaml.safe_load_all((out_dir / name).read_text()) if d]
-        assert len(docs) == 1
-    assert "wrote 10 files" in err
+    templates = out_dir / "llm-d-modelservice" / "templates"
+    files = sorted(p.name for p in templates.iterdir())
+    assert files == sorted(
+        [
+            "epp-sa.yaml",
+            "serviceaccount.yaml",
+            "epp-role.yaml",
+            "epp-rolebinding.yaml",
+            "epp-service.yaml",
+            "decode-deployment.yaml",
+            "epp-deployment.yaml",
+            "prefill-deployment.yaml",
+            "httproute.yaml",
+            "inferencepool.yaml",
+        ]
+    )
+    assert out.splitlines() == [
+        f"wrote {templates / name}"
+        for name in [line.rsplit("/", 1)[-1] for line in out.splitlines()]
+    ]
+    pool = yaml.safe_load((templates / "inferencepool.yaml").read_text())
+    assert pool["kind"] == "InferencePool" and pool["metadata"]["name"] == FULL
+    text = (templates / "epp-service.yaml").read_text()
+    assert text.startswith("---\n# Source: llm-d-modelservice/templates/epp-service.yaml\n")
 
 
 def test_template_output_dir_writes_nothing_on_values_error(
@@ -155,7 +165,23 @@ def test_template_show_only_several(capsys: CaptureFixture) -> None:
     assert [d["kind"] for d in yaml.safe_load_all(out) if d] == ["HTTPRoute", "InferencePool"]
 
 
-@pytest.mark.parametrize("selector", ["Service/nope", "Nope", "Deployment/rel-decode"])
+def test_template_show_only_chart_template(capsys: CaptureFixture) -> None:
+    for selector in ("templates/epp-service.yaml", "llm-d-modelservice/templates/epp-service.yaml"):
+        code, out, _ = run(["template", "rel", "--show-only", selector], capsys)
+        assert code == 0
+        assert out.startswith("---\n# Source: llm-d-modelservice/templates/epp-service.yaml\n")
+        assert [d["kind"] for d in yaml.safe_load_all(out) if d] == ["Service"]
+
+
+def test_template_show_only_unknown_template_suggests(capsys: CaptureFixture) -> None:
+    code, out, err = run(["template", "rel", "--show-only", "templates/epp-servce.yaml"], capsys)
+    assert code == 1 and out == ""
+    assert "did you mean 'templates/epp-service.yaml'?" in err
+
+
+@pytest.mark.parametrize(
+    "selector", ["Service/nope", "Nope", "Deployment/rel-decode", "templates/nope.yaml"]
+)
 def test_template_show_only_unknown_errors(capsys: CaptureFixture, selector: str) -> None:
     code, out, err = run(["template", "rel", "--show-only", selector], capsys)
     assert code == 1

@@ -1,4 +1,4 @@
-"""The endpoint picker of a v1 InferencePool (issue 17): v1-era flags, the plugins
+"""The endpoint picker of a v1 InferencePool: v1-era flags, the plugins
 ConfigMap, the Role of what it watches, the image default of its era, and the validation
 that keeps a picker and a pool of different eras apart."""
 

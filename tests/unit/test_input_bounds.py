@@ -1,4 +1,4 @@
-"""Finding 7 of issue 13: values input is bounded. ``-f /dev/zero``, ``--set-file
+"""Values input is bounded. ``-f /dev/zero``, ``--set-file
 /dev/zero`` and endless standard input used to grow without bound (5 GB, exit 70), and a
 50 MB values file took 24 s and 1.4 GB before a misleading "alias bomb?" error."""
 
@@ -109,4 +109,4 @@ def test_a_fifo_is_read_with_the_cap(tmp_path: Path) -> None:
 def test_a_directory_is_refused(tmp_path: Path) -> None:
     with pytest.raises(modelservice.ValuesError) as err:
         modelservice.load_values(files=[str(tmp_path)])
-    assert problems(err) == [f"is a directory, not a file ({tmp_path})"]
+    assert problems(err) == [f"values file is a directory ({tmp_path})"]

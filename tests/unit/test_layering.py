@@ -108,7 +108,9 @@ def test_files_apply_in_order(tmp_path: Path) -> None:
 def test_map_merge_keeps_default_siblings(tmp_path: Path) -> None:
     f = _write(tmp_path, "v.yaml", "routing:\n  proxy:\n    targetPort: 9000\n")
     proxy = load_values([f]).merged["routing"]["proxy"]
-    assert proxy == {"image": "ghcr.io/llm-d/llm-d-routing-sidecar:0.0.6", "targetPort": 9000}
+    defaults = default_values()["routing"]["proxy"]
+    assert defaults["targetPort"] == 8200 and "image" in defaults
+    assert proxy == {**defaults, "targetPort": 9000}
 
 
 def test_user_list_replaces_default_list(tmp_path: Path) -> None:
@@ -346,3 +348,28 @@ def test_api_dict_values_lay_over_defaults() -> None:
     # prefill keeps the default replicas and containers
     prefill = find(objs, "Deployment", f"{FULL}-prefill")
     assert prefill["spec"]["replicas"] == 1
+
+
+def test_default_values_text_describes_what_the_tool_accepts() -> None:
+    """Issue 11, bug 8: `modelservice values` shows every key the schema accepts (our
+    additions as comments), and no chart comment that is wrong here."""
+    from modelservice.values.schema import _resolve, values_schema
+
+    root = values_schema()
+    text = default_values_text()
+
+    def keys(node: dict[str, Any], path: str, depth: int) -> list[str]:
+        node = _resolve(node, root)
+        out = []
+        for key, sub in (node.get("properties") or {}).items():
+            here = f"{path}.{key}" if path else key
+            out.append(here)
+            if depth < 3 and key not in ("resources", "prefill"):
+                out += keys(sub, here, depth + 1)
+        return out
+
+    missing = [p for p in keys(root, "", 0) if f"{p.rsplit('.', 1)[-1]}" not in text]
+    assert missing == []
+    assert "not yet supported" not in text
+    for scheme in ("hf://", "pvc://", "pvc+hf://", "oci://"):
+        assert scheme in text

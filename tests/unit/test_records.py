@@ -96,7 +96,7 @@ def test_undecodable_record_says_why() -> None:
         Record.from_secret({"metadata": {}, "data": {}})
 
 
-# ---------------------------------------------------------------- bounds (finding 3 of issue 13)
+# ---------------------------------------------------------------- bounds
 
 
 def _secret_of_payload(raw: bytes) -> dict[str, Any]:

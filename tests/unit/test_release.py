@@ -349,7 +349,16 @@ def _forged(env: Env, *extra: dict[str, Any]) -> None:
     objects = [HelmOwner("rel", NS).mark(o) for o in extra]
     current.status = "superseded"
     env.driver.update(current)
-    env.driver.create(Record("rel", NS, 2, "deployed", current.manifest + dump_all(objects), {}))
+    env.driver.create(
+        Record(
+            "rel",
+            NS,
+            2,
+            "deployed",
+            current.manifest + dump_all(objects, ["extra-objects.yaml"] * len(objects)),
+            {},
+        )
+    )
 
 
 def test_foreign_entries_of_a_record_are_left_alone_by_status_and_uninstall() -> None:

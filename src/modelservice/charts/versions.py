@@ -21,8 +21,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from modelservice.errors import Problem, ValuesError
-
-CHART_NAME = "llm-d-modelservice"
+from modelservice.naming import CHART_NAME
 
 #: How users name the default mode where a chart version is asked for (``upgrade
 #: --chart-version default`` moves a release rendered as an upstream release back to it).

@@ -9,21 +9,23 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from modelservice.cli.common import (
+    EXIT_CHANGES,
     EXIT_OK,
+    HelpFormatter,
     add_chart_flags,
+    add_output_flag,
     add_value_flags,
     color,
     dedent,
     load,
+    print_structured,
     print_warnings,
 )
 
 if TYPE_CHECKING:
     from modelservice.cluster.records import Record
-    from modelservice.cluster.release import Release
+    from modelservice.cluster.release import Release, ReleaseStatus
     from modelservice.cluster.wait import Readiness
-
-EXIT_DIFF = 2
 
 
 def _duration(text: str) -> float:
@@ -51,15 +53,22 @@ def _cluster_flags(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _dry_run_flag(p: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    p.add_argument(
+        "--dry-run",
+        choices=["client", "server", "none"],
+        metavar="[=client|server]",
+        help="change nothing, show what would change: bare --dry-run (client) renders, "
+        "validates and reads the release's records; --dry-run=server also has the API "
+        "server check every write",
+    )
+
+
 def _apply_flags(p: argparse.ArgumentParser, *, upgrade: bool) -> None:
     g = p.add_argument_group("apply")
+    _dry_run_flag(g)
     g.add_argument(
         "--create-namespace", action="store_true", help="create the namespace if missing"
-    )
-    g.add_argument(
-        "--dry-run",
-        choices=["server"],
-        help="server: the API server validates every object, nothing is stored",
     )
     g.add_argument(
         "--wait",
@@ -120,13 +129,12 @@ def _foreign_flag(g: argparse._ActionsContainer) -> None:
     )
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    fmt = argparse.RawDescriptionHelpFormatter
+def _add_install(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    fmt = HelpFormatter
 
     p = sub.add_parser(
         "install",
         formatter_class=fmt,
-        help="install a release on the cluster",
         description=dedent("""\
         Render the release and server-side apply every object, recording the revision the
         way Helm does (helm list / history / uninstall work on it).
@@ -136,7 +144,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
         examples:
           modelservice install sim -n llm-d -f examples/simulator.yaml --create-namespace --wait
-          modelservice install llama -f values.yaml --dry-run=server
+          modelservice install llama -f values.yaml --dry-run          # render and check only
+          modelservice install llama -f values.yaml --dry-run=server   # the API server checks too
           modelservice install llama -f values.yaml --chart-version 0.4.9
         """),
     )
@@ -147,10 +156,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _apply_flags(p, upgrade=False)
     p.set_defaults(func=cmd_install)
 
+
+def _add_upgrade(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    fmt = HelpFormatter
+
     p = sub.add_parser(
         "upgrade",
         formatter_class=fmt,
-        help="upgrade a release to new values",
         description=dedent("""\
         Render the new values, apply every object, prune objects the new revision no longer
         renders (unless annotated helm.sh/resource-policy: keep), and mark the previous
@@ -163,6 +175,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         examples:
           modelservice upgrade sim -n llm-d -f examples/simulator.yaml --set decode.replicas=3
           modelservice upgrade sim -n llm-d -f values.yaml --install --atomic --timeout 10m
+          modelservice upgrade sim -n llm-d -f values.yaml --dry-run   # what would change
           modelservice upgrade llama -n llm-d -f values.yaml --chart-version 0.4.12
         """),
     )
@@ -173,10 +186,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _apply_flags(p, upgrade=True)
     p.set_defaults(func=cmd_upgrade)
 
+
+def _add_diff(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    fmt = HelpFormatter
+
     p = sub.add_parser(
         "diff",
         formatter_class=fmt,
-        help="show what an upgrade would change",
         description=dedent("""\
         Compare the live objects with a server-side dry run of the new values, per object,
         as a unified diff (server-owned fields left out; Secret values masked unless
@@ -199,45 +215,66 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.set_defaults(func=cmd_diff)
 
+
+def _add_status(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    fmt = HelpFormatter
+
     p = sub.add_parser(
         "status",
         formatter_class=fmt,
-        help="show a release's revision and readiness",
         description="Show the revision, its status, and every object with its "
-        "readiness (pods ready/desired, restarts, why a pod is pending).\n\n"
-        "example:\n  modelservice status sim -n llm-d",
+        "readiness (pods ready/desired, restarts, why a pod is pending). -o json|yaml "
+        "prints name, namespace, revision, updated, status, chart, app_version, "
+        "description, ready, and objects: kind, name, ready, progress, pods_ready, pods, "
+        "restarts, detail.\n\n"
+        "example:\n  modelservice status sim -n llm-d -o json",
     )
     p.add_argument("release", metavar="RELEASE")
     _cluster_flags(p)
     _foreign_flag(p)
+    add_output_flag(p)
     p.set_defaults(func=cmd_status)
+
+
+def _add_list(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    fmt = HelpFormatter
 
     p = sub.add_parser(
         "list",
         formatter_class=fmt,
-        help="list releases (ours and Helm's)",
-        description="List the releases in a namespace, or in all with -A.\n\n"
-        "examples:\n  modelservice list -n llm-d\n  modelservice list -A",
+        description="List the releases in a namespace, or in all with -A. -o json|yaml "
+        "prints, per release, Helm's fields: name, namespace, revision (a string, as "
+        "Helm), updated, status, chart, app_version.\n\n"
+        "examples:\n  modelservice list -n llm-d\n  modelservice list -A -o json",
     )
     _cluster_flags(p)
     p.add_argument("-A", "--all-namespaces", action="store_true", help="list in all namespaces")
+    add_output_flag(p)
     p.set_defaults(func=cmd_list)
+
+
+def _add_history(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    fmt = HelpFormatter
 
     p = sub.add_parser(
         "history",
         formatter_class=fmt,
-        help="list a release's revisions",
-        description="List every stored revision of a release.\n\nexample:\n"
-        "  modelservice history sim -n llm-d",
+        description="List every stored revision of a release, oldest first. -o json|yaml "
+        "prints, per revision, Helm's fields: revision, updated, status, chart, "
+        "app_version, description.\n\nexample:\n  modelservice history sim -n llm-d",
     )
     p.add_argument("release", metavar="RELEASE")
     _cluster_flags(p)
+    add_output_flag(p)
     p.set_defaults(func=cmd_history)
+
+
+def _add_rollback(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    fmt = HelpFormatter
 
     p = sub.add_parser(
         "rollback",
         formatter_class=fmt,
-        help="roll a release back to a revision",
         description="Re-apply an earlier revision as a new revision (default: "
         "the previous one).\n\nexamples:\n  modelservice rollback sim -n llm-d\n"
         "  modelservice rollback sim 1 -n llm-d --wait",
@@ -253,12 +290,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="take over a stale lock (a pending revision past its holder's deadline)",
     )
     _foreign_flag(p)
+    _dry_run_flag(p)
     p.set_defaults(func=cmd_rollback)
+
+
+def _add_uninstall(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    fmt = HelpFormatter
 
     p = sub.add_parser(
         "uninstall",
         formatter_class=fmt,
-        help="remove a release",
         description="Delete the release's objects in reverse install order, "
         "then its records. Only objects whose Helm ownership marks still name this "
         "release are deleted; those annotated helm.sh/resource-policy=keep stay.\n\n"
@@ -272,7 +313,26 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--keep-history", action="store_true", help="keep the records, marked uninstalled"
     )
     _foreign_flag(p)
+    _dry_run_flag(p)
     p.set_defaults(func=cmd_uninstall)
+
+
+#: The parser builder of each command of this module.
+_BUILDERS = {
+    "install": _add_install,
+    "upgrade": _add_upgrade,
+    "diff": _add_diff,
+    "status": _add_status,
+    "list": _add_list,
+    "history": _add_history,
+    "rollback": _add_rollback,
+    "uninstall": _add_uninstall,
+}
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], command: str) -> None:
+    """Add the parser of ``command`` (one of this module's) to ``sub``."""
+    _BUILDERS[command](sub)
 
 
 def _release(args: argparse.Namespace) -> Release:
@@ -355,7 +415,7 @@ def _deploy(args: argparse.Namespace, op: str) -> int:
     wait = args.wait or args.atomic
     common: dict[str, Any] = dict(
         create_namespace=args.create_namespace,
-        dry_run=bool(args.dry_run),
+        dry_run=args.dry_run or False,
         wait=wait,
         timeout=args.timeout,
         atomic=args.atomic,
@@ -381,14 +441,32 @@ def _deploy(args: argparse.Namespace, op: str) -> int:
     finally:
         progress.close()
     took = time.monotonic() - started
-    if args.dry_run:
-        print(f"dry run of release {args.release!r}: {record.description}; nothing was stored")
+    if args.dry_run not in (None, "none"):
+        _print_dry_run(rel, record, install=op == "install")
         return EXIT_OK
     print(
         f"release {args.release!r} revision {record.version} {record.status} in namespace "
         f"{rel.namespace!r} ({took:.1f}s, {rel.cluster.requests} API requests)"
     )
     return EXIT_OK
+
+
+def _print_dry_run(rel: Release, record: Record, *, install: bool = False) -> None:
+    """What the operation would do, object by object, then what was checked."""
+    from modelservice.cluster.release import parse_manifest
+
+    if install:  # nothing to compare with, and a client dry run asks the cluster nothing
+        lines = [
+            f"create {o['kind']}/{o['metadata']['name']}" for o in parse_manifest(record.manifest)
+        ]
+    else:
+        lines = [f"{d.action} {d.kind}/{d.name}" for d in rel.changes(record)]
+    for line in lines:
+        print(f"  would {line}" if not line.startswith(("unchanged", "keep")) else f"  {line}")
+    print(
+        f"dry run of release {rel.name!r} revision {record.version} ({record.status}, chart "
+        f"{_chart(record)}): {record.description}; nothing was stored"
+    )
 
 
 def cmd_install(args: argparse.Namespace) -> int:
@@ -436,7 +514,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         print("no changes", file=sys.stderr)
         return EXIT_OK
     print(f"{changed} object(s) would change", file=sys.stderr)
-    return EXIT_DIFF
+    return EXIT_CHANGES
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> None:
@@ -448,8 +526,43 @@ def _table(headers: list[str], rows: list[list[str]]) -> None:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
 
 
+def _status_fields(st: ReleaseStatus) -> dict[str, Any]:
+    """``status -o json|yaml``: the revision in the field names of Helm's list and
+    history, and each object's readiness."""
+    r = st.record
+    objects = []
+    for o in st.objects:
+        objects.append(
+            {
+                "kind": o.readiness.kind,
+                "name": o.readiness.name,
+                "ready": o.readiness.ready,
+                "progress": o.readiness.progress,
+                "pods_ready": o.pods_ready,
+                "pods": o.pods,
+                "restarts": o.restarts,
+                "detail": o.problem or o.readiness.detail,
+            }
+        )
+    return {
+        "name": r.name,
+        "namespace": r.namespace,
+        "revision": r.version,
+        "updated": r.last_deployed,
+        "status": r.status,
+        "chart": r.chart,
+        "app_version": r.app_version,
+        "description": r.description,
+        "ready": st.ready,
+        "objects": objects,
+    }
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     st = _release(args).status(include_foreign=args.include_foreign)
+    if args.output != "table":
+        print_structured(_status_fields(st), args.output)
+        return EXIT_OK
     r = st.record
     print(
         f"NAME: {r.name}\nNAMESPACE: {r.namespace}\nREVISION: {r.version}\nSTATUS: {r.status}\n"
@@ -490,6 +603,21 @@ def cmd_list(args: argparse.Namespace) -> int:
         all_namespaces=args.all_namespaces,
         on_warnings=print_warnings,
     )
+    if args.output != "table":  # Helm's fields, its revision a string as in `helm list`
+        fields = [
+            {
+                "name": r.name,
+                "namespace": r.namespace,
+                "revision": str(r.version),
+                "updated": r.last_deployed,
+                "status": r.status,
+                "chart": r.chart,
+                "app_version": r.app_version,
+            }
+            for r in records
+        ]
+        print_structured(fields, args.output)
+        return EXIT_OK
     rows = [
         [r.name, r.namespace, str(r.version), r.last_deployed, r.status, r.chart, r.app_version]
         for r in records
@@ -505,6 +633,20 @@ def cmd_history(args: argparse.Namespace) -> int:
     records = rel.history()
     if not records:
         raise ReleaseNotFound(args.release, rel.namespace)
+    if args.output != "table":  # Helm's fields, as `helm history -o json`
+        fields = [
+            {
+                "revision": r.version,
+                "updated": r.last_deployed,
+                "status": r.status,
+                "chart": r.chart,
+                "app_version": r.app_version,
+                "description": r.description,
+            }
+            for r in records
+        ]
+        print_structured(fields, args.output)
+        return EXIT_OK
     rows = [
         [str(r.version), r.last_deployed, r.status, r.chart, r.app_version, r.description]
         for r in records
@@ -524,21 +666,39 @@ def cmd_rollback(args: argparse.Namespace) -> int:
             force=args.force,
             include_foreign=args.include_foreign,
             progress=progress,
+            dry_run=args.dry_run or False,
         )
     finally:
         progress.close()
+    if args.dry_run not in (None, "none"):
+        _print_dry_run(rel, record)
+        return EXIT_OK
     print(f"release {args.release!r} rolled back: revision {record.version} ({record.description})")
     return EXIT_OK
 
 
 def cmd_uninstall(args: argparse.Namespace) -> int:
+    dry_run = args.dry_run not in (None, "none")
     report = _release(args).uninstall(
-        wait=args.wait,
+        wait=args.wait and not dry_run,
         timeout=args.timeout,
         keep_history=args.keep_history,
         include_foreign=args.include_foreign,
+        dry_run=args.dry_run or False,
     )
     left = len(report.kept) + len(report.foreign)
+    if dry_run:
+        for ident in report.deleted:
+            print(f"  would delete {ident.kind}/{ident.name}")
+        for ident in [*report.kept, *report.foreign]:
+            print(f"  keep {ident.kind}/{ident.name}")
+        print(
+            f"dry run ({args.dry_run}) of uninstalling release {args.release!r}: "
+            f"{len(report.deleted)} objects and the release's records would be deleted"
+            + (f", {left} left in place" if left else "")
+            + "; nothing was deleted"
+        )
+        return EXIT_OK
     print(
         f"release {args.release!r} uninstalled ({len(report.deleted)} objects deleted"
         + (f", {left} left in place" if left else "")

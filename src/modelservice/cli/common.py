@@ -5,17 +5,27 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import TYPE_CHECKING, NoReturn
 
 from modelservice.errors import ModelServiceError, Problem, ValuesError
+
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 if TYPE_CHECKING:
     from modelservice.values.layering import Values
 
+# Exit statuses. A usage error must never read as "changes pending" to a CI script, so
+# usage errors take sysexits' EX_USAGE rather than argparse's 2.
 EXIT_OK = 0
 EXIT_ERROR = 1
-EXIT_USAGE = 2
+EXIT_CHANGES = 2
+"""``diff``: the upgrade would change something (as ``terraform plan -detailed-exitcode``)."""
+EXIT_DOES_NOT_FIT = 3
+"""``plan --cluster``: the release does not fit on the cluster's nodes."""
+EXIT_USAGE = 64
 EXIT_BUG = 70
+EXIT_INTERRUPTED = 130
 
 
 def color(code: str, text: str, stream: object) -> str:
@@ -24,6 +34,35 @@ def color(code: str, text: str, stream: object) -> str:
     if os.environ.get("NO_COLOR") or not (isatty and isatty()):
         return text
     return f"\033[{code}m{text}\033[0m"
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's formatter (descriptions kept as written), sized without importing
+    shutil: argparse makes one for every add_argument, to check its metavar, and shutil
+    with its compression modules would cost every start-up a millisecond or two."""
+
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        if width is None:
+            width = _terminal_columns() - 2
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+def _terminal_columns() -> int:
+    """$COLUMNS, else the terminal's width, else 80 (what shutil.get_terminal_size does)."""
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno() if sys.__stdout__ else 1).columns
+    except (AttributeError, ValueError, OSError):
+        return 80
 
 
 def dedent(text: str) -> str:
@@ -91,6 +130,32 @@ def add_value_flags(p: argparse.ArgumentParser) -> None:
     )
 
 
+OUTPUT_FORMATS = ("table", "json", "yaml")
+
+
+def add_output_flag(p: argparse.ArgumentParser) -> None:
+    """``-o/--output table|json|yaml``, as Helm's list, status and history have it."""
+    p.add_argument(
+        "-o",
+        "--output",
+        choices=OUTPUT_FORMATS,
+        default="table",
+        help="output format (default table); the JSON and YAML field names are stable",
+    )
+
+
+def print_structured(data: object, output: str) -> None:
+    """``data`` (plain dicts, lists and scalars) as JSON or YAML on stdout."""
+    if output == "json":
+        import json
+
+        print(json.dumps(data, indent=2))
+    else:
+        from modelservice.output.yaml import dump
+
+        sys.stdout.write(dump(data))
+
+
 def add_chart_flags(
     p: argparse.ArgumentParser, *, skip_schema: bool = True, release: bool = False
 ) -> None:
@@ -127,16 +192,23 @@ def add_namespace_flag(p: argparse.ArgumentParser) -> None:
 
 
 def load(args: argparse.Namespace) -> Values:
-    from modelservice.values.layering import load_values
+    from modelservice.values.layering import Layer, load_values
 
+    layers: list[Layer] = []
+    problems: list[Problem] = []
+    names = getattr(args, "preset", None)
+    if names:
+        from modelservice.presets import preset_layers
+
+        layers, problems = preset_layers(names, preset_dirs(args))
     return load_values(
         args.values,
         args.set,
         set_strings=args.set_string,
         set_json=args.set_json,
         set_files=args.set_file,
-        presets=getattr(args, "preset", None) or (),
-        preset_dirs=preset_dirs(args),
+        preset_layers=layers,
+        problems=problems,
         chart_version=getattr(args, "chart_version", None),
     )
 

@@ -11,6 +11,7 @@ import sys
 
 from modelservice.cli.common import (
     EXIT_OK,
+    HelpFormatter,
     add_chart_flags,
     add_value_flags,
     dedent,
@@ -19,12 +20,11 @@ from modelservice.cli.common import (
 )
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    fmt = argparse.RawDescriptionHelpFormatter
+def _add_operator(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    fmt = HelpFormatter
     op = sub.add_parser(
         "operator",
         formatter_class=fmt,
-        help="the ModelService custom resource and its operator",
         description=dedent("""\
             A ModelService custom resource (modelservices.llm-d.ai, short name ms) holds
             the values of one release in its spec; the operator renders it with the same
@@ -67,7 +67,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                   --namespace-scoped | kubectl apply --server-side -f -
             """),
     )
-    p.add_argument("--image", default=None, help="operator image (default %(default)s)")
+    from modelservice.operator.manifests import DEFAULT_IMAGE
+
+    p.add_argument(
+        "--image",
+        default=DEFAULT_IMAGE,
+        help="the operator image (default %(default)s); build your own from the "
+        "Containerfile at the repository's root",
+    )
     p.add_argument(
         "-n",
         "--namespace",
@@ -195,7 +202,6 @@ def cmd_manifests(args: argparse.Namespace) -> int:
     from modelservice.errors import ValuesError
     from modelservice.operator.crd import crd
     from modelservice.operator.manifests import (
-        DEFAULT_IMAGE,
         DEFAULT_NAMESPACE,
         manifests,
         peering_crds,
@@ -213,7 +219,7 @@ def cmd_manifests(args: argparse.Namespace) -> int:
         objects = [crd(), *peering_crds()]
     else:
         objects = manifests(
-            image=args.image or DEFAULT_IMAGE,
+            image=args.image,
             namespace=args.namespace or DEFAULT_NAMESPACE,
             watch_namespaces=args.watch_namespace,
             replicas=args.replicas,
@@ -257,7 +263,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
     if values.chart is not None:
         from modelservice.pipeline import render_release
 
-        render_release(values, release=args.name, namespace=namespace)  # refuses what helm would
+        # refuses what helm would refuse, warns of keys the release does not read
+        print_warnings(render_release(values, release=args.name, namespace=namespace).warnings)
         chart_version: str | None = values.chart.version
     else:
         print_warnings(validate_values(values, release=args.name, namespace=namespace).warnings)
@@ -265,3 +272,14 @@ def cmd_convert(args: argparse.Namespace) -> int:
     resource = custom_resource(args.name, values.user, args.namespace, chart_version=chart_version)
     sys.stdout.write(dump(resource))
     return EXIT_OK
+
+
+#: The parser builder of each command of this module.
+_BUILDERS = {
+    "operator": _add_operator,
+}
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], command: str) -> None:
+    """Add the parser of ``command`` (one of this module's) to ``sub``."""
+    _BUILDERS[command](sub)

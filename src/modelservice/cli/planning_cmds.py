@@ -7,8 +7,10 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from modelservice.cli.common import (
+    EXIT_DOES_NOT_FIT,
     EXIT_ERROR,
     EXIT_OK,
+    HelpFormatter,
     add_chart_flags,
     add_value_flags,
     dedent,
@@ -23,16 +25,13 @@ if TYPE_CHECKING:
     from modelservice.planning.recommend.predict import Prediction
     from modelservice.values.layering import Values
 
-EXIT_DOES_NOT_FIT = 3
 
-
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    fmt = argparse.RawDescriptionHelpFormatter
+def _add_presets(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    fmt = HelpFormatter
 
     p = sub.add_parser(
         "presets",
         formatter_class=fmt,
-        help="list the presets (partial values for common set-ups), or show one",
         description=dedent("""\
             List the presets: partial values documents for common set-ups (the simulator,
             prefill/decode on NVIDIA or AMD GPUs, wide expert parallelism, Intel Gaudi, CPU
@@ -63,10 +62,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.set_defaults(func=cmd_presets)
 
+
+def _add_plan(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    fmt = HelpFormatter
+
     p = sub.add_parser(
         "plan",
         formatter_class=fmt,
-        help="what a release needs (pods, accelerators, CPU, memory) and whether it fits",
         description=dedent("""\
             Print, before anything is applied, what the release asks of the cluster: per
             role (decode, prefill, the EPP) the pods (replicas x group size), accelerators
@@ -107,10 +109,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.set_defaults(func=cmd_plan)
 
+
+def _add_sweep(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    fmt = HelpFormatter
+
     p = sub.add_parser(
         "sweep",
         formatter_class=fmt,
-        help="render every treatment of a benchmark sweep (factorial or listed design)",
         description=dedent("""\
             Build the treatments of a benchmark sweep from base values: the full factorial
             design of the --factor flags, or the treatments listed in a --design file (a
@@ -163,8 +168,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "-o", "--output", choices=["table", "json"], default="table", help="summary format"
     )
     p.set_defaults(func=cmd_sweep)
-
-    _register_recommend(sub)
 
 
 def cmd_presets(args: argparse.Namespace) -> int:
@@ -361,8 +364,7 @@ def _cluster(args: argparse.Namespace) -> Cluster | None:
 def _register_recommend(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "recommend",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        help="ranked model/GPU/parallelism options for a use case, from llm-d-planner's data",
+        formatter_class=HelpFormatter,
         description=dedent("""\
             Rank deployment options (model, GPU type, tensor parallelism, replicas) for a
             use case and a number of users, from llm-d-planner's bundled benchmark data
@@ -567,3 +569,17 @@ def _recommend_list(what: str) -> int:
             size = entry.size if entry else "?"
             print(f"{m:<62} {size:<5} {', '.join(gpus)}")
     return EXIT_OK
+
+
+#: The parser builder of each command of this module.
+_BUILDERS = {
+    "presets": _add_presets,
+    "plan": _add_plan,
+    "sweep": _add_sweep,
+    "recommend": _register_recommend,
+}
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], command: str) -> None:
+    """Add the parser of ``command`` (one of this module's) to ``sub``."""
+    _BUILDERS[command](sub)

@@ -4,29 +4,36 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Any
 
 from modelservice.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
+    HelpFormatter,
     add_chart_flags,
     add_namespace_flag,
+    add_output_flag,
     add_value_flags,
     dedent,
     load,
+    print_structured,
     print_warnings,
 )
 
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
 if TYPE_CHECKING:
-    from pathlib import Path
+    from typing import Any
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from modelservice.pipeline import Rendered
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    fmt = argparse.RawDescriptionHelpFormatter
+def _add_template(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    fmt = HelpFormatter
     p = sub.add_parser(
         "template",
         formatter_class=fmt,
-        help="render the release's Kubernetes objects as YAML (like helm template)",
         description=dedent("""\
             Render the Kubernetes objects of a release from values, without a cluster.
 
@@ -39,6 +46,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
               modelservice template llama -n llm-d -f base.yaml --set decode.replicas=2 \\
                   | kubectl apply -f -
               modelservice template llama -f values.yaml --output-dir out/
+              modelservice template llama -f v.yaml --show-only templates/epp-service.yaml
               modelservice template llama -f v.yaml --show-only Service/llama-llm-d-modelservice-epp
             """),
     )
@@ -49,21 +57,26 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--output-dir",
         metavar="DIR",
-        help="write one file per object into DIR (named in install order)",
+        help="write the objects into DIR/llm-d-modelservice/templates/<chart template>, "
+        "as helm template --output-dir does",
     )
     p.add_argument(
         "--show-only",
         action="append",
         default=[],
-        metavar="KIND/NAME",
-        help="print only this object (repeatable); KIND alone shows every object of that kind",
+        metavar="TEMPLATE|KIND/NAME",
+        help="print only what this chart template renders (templates/epp-service.yaml, as "
+        "helm takes it), or this object (Service/NAME; a KIND alone shows every object of "
+        "that kind); repeatable",
     )
     p.set_defaults(func=cmd_template)
 
+
+def _add_validate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    fmt = HelpFormatter
     p = sub.add_parser(
         "validate",
         formatter_class=fmt,
-        help="check values and report every problem",
         description=dedent("""\
             Check values against the schema and the semantic rules, and report every
             problem (with its key path, file and line) and every warning. Exit status 0
@@ -79,22 +92,27 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_chart_flags(p)
     p.set_defaults(func=cmd_validate)
 
+
+def _add_values(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    fmt = HelpFormatter
     p = sub.add_parser(
         "values",
         formatter_class=fmt,
-        help="print the built-in default values",
-        description="Print the built-in defaults (the chart's values.yaml), comments "
-        "included; with --chart-version, that upstream release's defaults."
+        description="Print the built-in defaults (the chart's values.yaml) with comments "
+        "on every key this tool accepts, its additions shown commented out; a starting "
+        "point for a values file. With --chart-version, that upstream release's defaults."
         "\n\nexamples:\n  modelservice values > my-values.yaml"
         "\n  modelservice values --chart-version 0.4.9",
     )
     add_chart_flags(p, skip_schema=False)
     p.set_defaults(func=cmd_values)
 
+
+def _add_schema(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    fmt = HelpFormatter
     p = sub.add_parser(
         "schema",
         formatter_class=fmt,
-        help="print the JSON Schema of the values",
         description="Print the JSON Schema that values are checked against (also shipped "
         "as values.schema.json in the package), e.g. for editor completion."
         "\n\nexamples:\n  modelservice schema > values.schema.json"
@@ -103,90 +121,136 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_chart_flags(p, skip_schema=False)
     p.set_defaults(func=cmd_schema)
 
+
+def _add_version(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    fmt = HelpFormatter
     p = sub.add_parser(
         "version",
-        help="print the version",
         formatter_class=fmt,
         description="Print the tool's version and the chart version whose values it "
-        "implements.\n\nexample:\n  modelservice version",
+        "implements. -o json or yaml prints the fields version, chart, chartVersion, "
+        "appVersion and python.\n\nexamples:\n  modelservice version\n"
+        "  modelservice version -o json",
     )
+    add_output_flag(p)
     p.set_defaults(func=cmd_version)
 
 
-def _render(args: argparse.Namespace) -> tuple[list[dict[str, object]], str]:
+#: The parser builder of each command of this module.
+_BUILDERS = {
+    "template": _add_template,
+    "validate": _add_validate,
+    "values": _add_values,
+    "schema": _add_schema,
+    "version": _add_version,
+}
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], command: str) -> None:
+    """Add the parser of ``command`` (one of this module's) to ``sub``."""
+    _BUILDERS[command](sub)
+
+
+def _render(args: argparse.Namespace) -> Rendered:
     from modelservice.pipeline import render_release
 
-    namespace = args.namespace or "default"
     result = render_release(
         load(args),
         release=args.release,
-        namespace=namespace,
+        namespace=args.namespace or "default",
         skip_schema_validation=getattr(args, "skip_schema_validation", False),
     )
     print_warnings(result.warnings)
-    return result.objects, namespace
+    return result
 
 
-def _select(objects: list[dict[str, object]], wanted: list[str]) -> list[dict[str, object]]:
-    """The objects ``--show-only KIND[/NAME]`` asks for; every request must match one."""
+def _select(
+    objects: list[dict[str, Any]], sources: Sequence[str], wanted: list[str]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The objects ``--show-only`` asks for, by chart template (``templates/X.yaml``, as
+    Helm takes it) or by ``KIND[/NAME]``; every request must match one."""
     from modelservice.errors import Problem, ValuesError
+    from modelservice.output.yaml import source_path
+    from modelservice.values.schema import suggest
 
-    def matches(want: str, obj: dict[str, object]) -> bool:
+    def matches(want: str, obj: dict[str, Any], source: str) -> bool:
+        if want.endswith((".yaml", ".yml", ".tpl")):
+            return want in (f"templates/{source}", source_path(source))
         kind, _, name = want.partition("/")
-        meta: Any = obj["metadata"]
-        return kind.lower() == str(obj["kind"]).lower() and (not name or name == meta["name"])
-
-    chosen = [o for o in objects if any(matches(w, o) for w in wanted)]
-    missing = [w for w in wanted if not any(matches(w, o) for o in objects)]
-    if missing:
-        have = ", ".join(f"{o['kind']}/{o['metadata']['name']}" for o in objects)  # type: ignore[index]
-        raise ValuesError(
-            [
-                Problem("", f"--show-only {m}: the release has no such object (it has: {have})")
-                for m in missing
-            ]
+        return kind.lower() == str(obj["kind"]).lower() and (
+            not name or name == obj["metadata"]["name"]
         )
-    return chosen
+
+    pairs = list(zip(objects, sources, strict=True))
+    chosen = [(o, s) for o, s in pairs if any(matches(w, o, s) for w in wanted)]
+    missing = [w for w in wanted if not any(matches(w, o, s) for o, s in pairs)]
+    if missing:
+        templates = [f"templates/{s}" for s in dict.fromkeys(sources)]
+        named = [f"{o['kind']}/{o['metadata']['name']}" for o in objects]
+        problems = []
+        for m in missing:
+            by_template = m.endswith((".yaml", ".yml", ".tpl"))
+            have = templates if by_template else named
+            if by_template:  # compare file names: the shared "templates/" says nothing
+                close = suggest(m.rsplit("/", 1)[-1], [t.rsplit("/", 1)[-1] for t in have])
+                hint = f"templates/{close}" if close else None
+            else:
+                hint = suggest(m, have)
+            what = "template" if by_template else "object"
+            problems.append(
+                Problem(
+                    "",
+                    f"--show-only {m}: the release renders no such {what}"
+                    + (f"; did you mean {hint!r}?" if hint else f" (it has: {', '.join(have)})"),
+                )
+            )
+        raise ValuesError(problems)
+    return [o for o, _ in chosen], [s for _, s in chosen]
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    from modelservice.output.yaml import dump, dump_all
+    from modelservice.output.yaml import dump_all
 
-    objects, _ = _render(args)
+    result = _render(args)
+    objects, sources = result.objects, list(result.sources)
     if args.show_only:
-        objects = _select(objects, args.show_only)
+        objects, sources = _select(objects, sources, args.show_only)
     if args.output_dir:
-        from pathlib import Path
-
-        _write_dir(Path(args.output_dir), objects, dump)
+        _write_dir(args.output_dir, objects, sources)
         return EXIT_OK
-    sys.stdout.write(dump_all(objects))
+    sys.stdout.write(dump_all(objects, sources))
     return EXIT_OK
 
 
-def _write_dir(out: Path, objects: list[dict[str, object]], dump: object) -> None:
-    """One file per object, each written atomically; all rendered before any is written."""
+def _write_dir(out: str, objects: list[dict[str, Any]], sources: Sequence[str]) -> None:
+    """Helm's layout: ``DIR/llm-d-modelservice/templates/<file>``, one file per chart
+    template holding its objects. Every file is rendered before any is written, and each
+    is written atomically."""
     import os
 
     from modelservice.errors import ModelServiceError
+    from modelservice.output.yaml import dump_all, source_path
 
-    texts = []
-    for i, obj in enumerate(objects, 1):
-        name = f"{i:02d}-{str(obj['kind']).lower()}-{obj['metadata']['name']}.yaml"  # type: ignore[index]
-        texts.append((name, dump(obj)))  # type: ignore[operator]
+    files: dict[str, tuple[list[dict[str, Any]], list[str]]] = {}
+    for obj, source in zip(objects, sources, strict=True):
+        objs, srcs = files.setdefault(source_path(source), ([], []))
+        objs.append(obj)
+        srcs.append(source)
+    texts = [(os.path.join(out, path), dump_all(*docs)) for path, docs in files.items()]
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        for name, text in texts:
-            tmp = out / f".{name}.tmp"
-            tmp.write_text(text, "utf-8")
-            os.replace(tmp, out / name)
+        for path, text in texts:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            tmp = f"{path}.tmp"
+            with open(tmp, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(tmp, path)
+            print(f"wrote {path}")
     except OSError as exc:
         raise ModelServiceError(f"cannot write to {out}: {exc.strerror or exc}") from None
-    print(f"wrote {len(texts)} files to {out}", file=sys.stderr)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    objects, _ = _render(args)
+    objects = _render(args).objects
     print(
         f"valid: {len(objects)} objects would be rendered for release {args.release!r}",
         file=sys.stderr,
@@ -231,11 +295,33 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_version(args: argparse.Namespace) -> int:
-    from modelservice import __version__
-    from modelservice.values.model import CHART_VERSION
+def version_info() -> dict[str, str]:
+    """The version fields ``version -o json|yaml`` prints (stable names)."""
+    import platform
 
-    print(f"modelservice {__version__} (llm-d-modelservice chart {CHART_VERSION} values)")
+    from modelservice import __version__
+    from modelservice.naming import CHART_NAME
+    from modelservice.values.model import APP_VERSION, CHART_VERSION
+
+    return {
+        "version": __version__,
+        "chart": CHART_NAME,
+        "chartVersion": CHART_VERSION,
+        "appVersion": APP_VERSION,
+        "python": platform.python_version(),
+    }
+
+
+def version_text() -> str:
+    info = version_info()
+    return f"modelservice {info['version']} ({info['chart']} chart {info['chartVersion']} values)"
+
+
+def cmd_version(args: argparse.Namespace) -> int:
+    if args.output == "table":
+        print(version_text())
+    else:
+        print_structured(version_info(), args.output)
     return EXIT_OK
 
 

@@ -223,12 +223,16 @@ class Engine:
     # ------------------------------------------------------------------ delete
 
     def delete(
-        self, obj: Mapping[str, Any], *, live: Mapping[str, Any] | bool | None = True
+        self,
+        obj: Mapping[str, Any],
+        *,
+        live: Mapping[str, Any] | bool | None = True,
+        dry_run: bool = False,
     ) -> str:
         """Delete ``obj`` if it is the owner's; returns what happened: ``deleted``,
         ``kept`` (resource policy), ``foreign`` (not the owner's, or replaced meanwhile) or
         ``gone``. ``live`` is the live object when the caller has it (None: absent);
-        by default it is read."""
+        by default it is read. With ``dry_run`` the API server only checks the deletion."""
         if keeps(obj):
             return "kept"
         current: Mapping[str, Any] | None
@@ -247,12 +251,15 @@ class Engine:
                 str(meta.get("name") or (obj.get("metadata") or {}).get("name")),
                 self.namespace_of(obj),
                 uid=str(meta["uid"]) if meta.get("uid") else None,
+                dry_run=dry_run,
             )
         except Conflict:
             return "foreign"  # replaced since it was read: not the object that was checked
         return "deleted" if deleted else "gone"
 
-    def delete_all(self, objects: Iterable[Mapping[str, Any]]) -> Deletion:
+    def delete_all(
+        self, objects: Iterable[Mapping[str, Any]], *, dry_run: bool = False
+    ) -> Deletion:
         """Delete the owner's objects among ``objects``, in reverse order, each once."""
         report = Deletion()
         seen: set[Identity] = set()
@@ -262,16 +269,22 @@ class Engine:
                 continue
             seen.add(ident)
             try:
-                outcome = self.delete(obj)
+                outcome = self.delete(obj, dry_run=dry_run)
             except KindNotServed:
                 outcome = "gone"  # its CRD was removed: so were its objects
             getattr(report, outcome).append(ident)
         return report
 
-    def prune(self, old: Iterable[Mapping[str, Any]], new: Iterable[Mapping[str, Any]]) -> Deletion:
+    def prune(
+        self,
+        old: Iterable[Mapping[str, Any]],
+        new: Iterable[Mapping[str, Any]],
+        *,
+        dry_run: bool = False,
+    ) -> Deletion:
         """Delete what ``old`` had and ``new`` lacks (the owner's only), newest first."""
         keep = {self.identity(o) for o in new}
-        return self.delete_all(o for o in old if self.identity(o) not in keep)
+        return self.delete_all((o for o in old if self.identity(o) not in keep), dry_run=dry_run)
 
 
 def describe_skipped(report: Deletion, operation: str) -> list[str]:

@@ -27,6 +27,8 @@ from modelservice.cluster.errors import (
     NotFound,
     Unreachable,
 )
+from modelservice.errors import os_reason
+from modelservice.naming import POOL_ALPHA_GROUP, POOL_V1_GROUP, POOL_V1ALPHA2
 
 __all__ = [
     "FIELD_MANAGER",
@@ -44,10 +46,10 @@ FIELD_MANAGER = "helm"
 
 #: What to tell a user whose cluster lacks the CRD a release needs.
 _CRD_HINTS = {
-    "inference.networking.x-k8s.io": "install the Gateway API Inference Extension CRDs (v0.4), "
+    POOL_ALPHA_GROUP: "install the Gateway API Inference Extension CRDs (v0.4), "
     "or set routing.inferencePool.create=false",
-    "inference.networking.k8s.io": "install the Gateway API Inference Extension CRDs (v1), "
-    "or set routing.inferencePool.apiVersion=inference.networking.x-k8s.io/v1alpha2",
+    POOL_V1_GROUP: "install the Gateway API Inference Extension CRDs (v1), "
+    f"or set routing.inferencePool.apiVersion={POOL_V1ALPHA2}",
     "gateway.networking.k8s.io": "install the Gateway API CRDs (v1.3), "
     "or set routing.httpRoute.create=false",
     "leaderworkerset.x-k8s.io": "install LeaderWorkerSet (sigs.k8s.io/lws), or set multinode=false",
@@ -114,6 +116,7 @@ class Api(Protocol):
         namespace: str | None = None,
         *,
         uid: str | None = None,
+        dry_run: bool = False,
     ) -> bool: ...
 
     def ensure_namespace(self, name: str, *, create: bool) -> None: ...
@@ -140,6 +143,11 @@ class Cluster:
         from lightkube.config.client_adapter import httpx  # type: ignore[attr-defined]
         from lightkube.config.kubeconfig import KubeConfig
 
+        where = (
+            f"kubeconfig {os.fspath(kubeconfig)!r}"
+            if kubeconfig
+            else "the kubeconfig ($KUBECONFIG or ~/.kube/config)"
+        )
         try:
             if kubeconfig is not None:
                 config = KubeConfig.from_file(Path(kubeconfig))
@@ -147,14 +155,15 @@ class Cluster:
                 config = KubeConfig.from_env()
             single = config.get(context_name=context)
         except FileNotFoundError:
-            raise ClusterError(f"kubeconfig {kubeconfig} not found") from None
-        except Exception as exc:  # lightkube raises ConfigError and plain errors alike
-            where = (
-                f"kubeconfig {kubeconfig}"
-                if kubeconfig
-                else "the kubeconfig ($KUBECONFIG or ~/.kube/config)"
-            )
-            raise ClusterError(f"cannot use {where}: {exc}") from None
+            raise ClusterError(f"{where} not found") from None
+        except Exception as exc:  # lightkube raises ConfigError, YAML and plain errors alike
+            text = str(exc)
+            if text.startswith("Configuration file") and text.endswith("not found"):
+                raise ClusterError(f"{where} not found") from None
+            if hasattr(exc, "problem_mark"):  # a YAML error: say where, not the parser's state
+                mark = exc.problem_mark
+                text = f"not valid YAML (line {mark.line + 1})" if mark else "not valid YAML"
+            raise ClusterError(f"cannot use {where}: {text}") from None
         if single is None:
             raise ClusterError(f"context {context!r} not found in the kubeconfig")
         self.server = single.cluster.server
@@ -333,11 +342,13 @@ class Cluster:
         namespace: str | None = None,
         *,
         uid: str | None = None,
+        dry_run: bool = False,
     ) -> bool:
         """Delete in the background (dependents are garbage-collected); False if absent.
 
         With ``uid`` the API server deletes only that object (a precondition): one that was
-        deleted and created again since it was read raises :class:`Conflict`.
+        deleted and created again since it was read raises :class:`Conflict`. With
+        ``dry_run`` it only checks the deletion.
         """
         rtype = self.resource_type(api_version, kind)
         ns = self._scope(api_version, kind, namespace)
@@ -351,6 +362,8 @@ class Cluster:
         }
         if uid:
             body["preconditions"] = {"uid": uid}
+        if dry_run:
+            body["dryRun"] = ["All"]
         try:
             self._raw(
                 "DELETE", f"{base}{where}/{rtype.plural}/{name}", f"delete {kind}/{name}", body
@@ -406,7 +419,7 @@ class Cluster:
     # ------------------------------------------------------------------ errors
 
     def _unreachable(self, exc: BaseException) -> ClusterError:
-        return Unreachable(self.server, str(exc))
+        return Unreachable(self.server, os_reason(exc))
 
     def _api_error(self, what: str, status: dict[str, Any]) -> ClusterError:
         """The typed error for an API server Status (decided by code and reason)."""

@@ -134,17 +134,23 @@ def _csv(value: str) -> list[str]:
 
 
 def split(
-    objects: Sequence[Obj], sources: Sequence[str], chart_name: str
-) -> tuple[list[Obj], list[Hook], list[str]]:
-    """Helm's ``SortManifests``: the manifest's objects, the hooks, and warnings about
-    objects left out because their hook annotation names an event Helm does not know."""
+    objects: Sequence[Obj], sources: Sequence[str]
+) -> tuple[list[Obj], list[str], list[Hook], list[str]]:
+    """Helm's ``SortManifests``: the manifest's objects and their chart templates
+    (``sources`` is parallel to ``objects``), the hooks, and warnings about objects left
+    out because their hook annotation names an event Helm does not know."""
+    from modelservice.output.yaml import source_path
+
     manifest: list[Obj] = []
+    manifest_sources: list[str] = []
     hooks: list[Hook] = []
     skipped: list[str] = []
     for i, obj in enumerate(objects):
+        source = sources[i] if i < len(sources) else ""
         annotations = string_map(obj.get("metadata") or {}, "annotations")
         if HOOK_ANNOTATION not in annotations:
             manifest.append(obj)
+            manifest_sources.append(source)
             continue
         events = _csv(str(annotations[HOOK_ANNOTATION]))
         unknown = [e for e in events if e not in EVENTS]
@@ -165,17 +171,16 @@ def split(
             if DELETE_ANNOTATION in annotations
             else ()
         )
-        source = sources[i] if i < len(sources) else ""
         hooks.append(
             Hook(
                 obj,
-                f"{chart_name}/templates/{source}" if source else "",
+                source_path(source) if source else "",
                 tuple(dict.fromkeys(EVENTS[e] for e in events)),
                 weight,
                 policies,
             )
         )
-    return manifest, hooks, skipped
+    return manifest, manifest_sources, hooks, skipped
 
 
 def stored(record: Record) -> list[Hook]:

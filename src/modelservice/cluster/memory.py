@@ -198,6 +198,7 @@ class MemoryCluster:
         namespace: str | None = None,
         *,
         uid: str | None = None,
+        dry_run: bool = False,
     ) -> bool:
         self._count(f"delete {kind}/{name}")
         key = self._key(api_version, kind, name, namespace)
@@ -206,7 +207,8 @@ class MemoryCluster:
             return False
         if uid and found["metadata"]["uid"] != uid:
             raise Conflict(f"cannot delete {kind}/{name}: Precondition failed: UID mismatch")
-        del self.objects[key]
+        if not dry_run:
+            del self.objects[key]
         return True
 
     def ensure_namespace(self, name: str, *, create: bool) -> None:

@@ -20,7 +20,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from modelservice.cluster.errors import RecordError
-from modelservice.values.model import APP_VERSION, CHART_NAME, CHART_VERSION
+from modelservice.naming import CHART_NAME
+from modelservice.values.model import APP_VERSION, CHART_VERSION
 
 SECRET_TYPE = "helm.sh/release.v1"
 GZIP_MAGIC = b"\x1f\x8b\x08"

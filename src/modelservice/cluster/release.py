@@ -83,6 +83,22 @@ ProgressFn = Callable[[list[Readiness]], None]
 
 DEFAULT_TIMEOUT = 300.0
 
+DryRun = bool | str
+"""``False`` (or ``"none"``): act. ``"client"``: render, validate and read the release's
+records, nothing sent that changes anything. ``"server"`` (or ``True``): also have the
+API server check every write with a dry run."""
+
+
+def dry_run_mode(dry_run: DryRun) -> str | None:
+    """``"client"``, ``"server"`` or None (a real operation)."""
+    if dry_run is False or dry_run is None or dry_run == "none":
+        return None
+    if dry_run is True or dry_run == "server":
+        return "server"
+    if dry_run == "client":
+        return "client"
+    raise ValueError(f"dry_run must be False, True, 'client', 'server' or 'none': {dry_run!r}")
+
 
 @dataclass
 class ObjectStatus:
@@ -102,6 +118,8 @@ class _Render:
     default mode)."""
 
     objects: list[Obj]
+    sources: list[str]
+    """Beside each object, the chart template that renders it (the manifest's ``# Source:``)."""
     hooks: list[Hook]
     user: dict[str, Any]
     chart: ChartVersion | None
@@ -294,7 +312,6 @@ class Release:
         skip_schema_validation: bool = False,
     ) -> _Render:
         """Render ``values`` as ``chart`` (None: the default mode); split off the hooks."""
-        from modelservice.charts.versions import CHART_NAME
         from modelservice.cluster.hooks import split
         from modelservice.pipeline import as_values, render_release
 
@@ -307,16 +324,18 @@ class Release:
         )
         if self.on_warnings is not None and result.warnings:
             self.on_warnings(list(result.warnings))
-        objects, hooks, skipped = split(result.objects, result.sources, CHART_NAME)
+        objects, sources, hooks, skipped = split(result.objects, result.sources)
         self._warn(skipped)
         marked = [self.owner.mark(o) for o in objects]
-        return _Render(marked, hooks, copy.deepcopy(laid.user), chart)
+        return _Render(marked, sources, hooks, copy.deepcopy(laid.user), chart)
 
     @staticmethod
-    def _manifest(objects: Sequence[Obj]) -> str:
+    def _manifest(objects: Sequence[Obj], sources: Sequence[str]) -> str:
+        """The manifest text a release record stores (Helm's ``# Source:`` lines naming each
+        chart template)."""
         from modelservice.output.yaml import dump_all
 
-        return dump_all(objects)
+        return dump_all(objects, sources)
 
     def _record(self, version: int, status: str, render: _Render, **info: Any) -> Record:
         """A new revision's record: the rendered manifest, the user's values, the chart
@@ -328,7 +347,7 @@ class Release:
             self.namespace,
             version,
             status,
-            self._manifest(render.objects),
+            self._manifest(render.objects, render.sources),
             render.user,
             **info,
         )
@@ -506,7 +525,7 @@ class Release:
         chart_version: str | None = None,
         skip_schema_validation: bool = False,
         create_namespace: bool = False,
-        dry_run: bool = False,
+        dry_run: DryRun = False,
         wait: bool = False,
         timeout: float = DEFAULT_TIMEOUT,
         atomic: bool = False,
@@ -520,7 +539,7 @@ class Release:
         ``chart_version`` (``0.4.9``, ``0.4``, ``latest``) renders as that upstream chart
         release and records it as Helm would (``helm upgrade`` with that chart then works
         on the release); without it, the version ``values`` were loaded for, else the
-        default mode."""
+        default mode. A client dry run renders and validates only, with no request at all."""
         from modelservice.charts.versions import choose
         from modelservice.values.layering import Values
 
@@ -529,7 +548,14 @@ class Release:
         else:
             chart = values.chart if isinstance(values, Values) else None
         render = self._render(values, chart, skip_schema_validation=skip_schema_validation)
-        if dry_run:
+        mode = dry_run_mode(dry_run)
+        if mode == "client":
+            what = (
+                f"{len(render.objects)} objects would be created (client dry run, cluster not "
+                "asked)"
+            )
+            return self._record(1, PENDING_INSTALL, render, description=what)
+        if mode == "server":
             return self._dry_run(render, create_namespace, take_ownership=take_ownership)
         self.cluster.ensure_namespace(self.namespace, create=create_namespace)
         records = self.history()
@@ -571,7 +597,7 @@ class Release:
         skip_schema_validation: bool = False,
         install: bool = False,
         create_namespace: bool = False,
-        dry_run: bool = False,
+        dry_run: DryRun = False,
         wait: bool = False,
         timeout: float = DEFAULT_TIMEOUT,
         atomic: bool = False,
@@ -592,13 +618,32 @@ class Release:
 
         As Helm 4, a release whose last revision failed (or was superseded) with none
         deployed is upgraded over that revision: its objects are the ones compared with the
-        new revision's, and those the new values no longer render are removed."""
+        new revision's, and those the new values no longer render are removed. A dry run
+        returns the revision it would store (see :meth:`changes`), storing nothing."""
         records = self.history()
         base = _current(records, pending=True)
         chart = self._choose_chart(values, chart_version, base, verb="upgrading")
         render = self._render(values, chart, skip_schema_validation=skip_schema_validation)
-        if dry_run:
-            return self._dry_run(render, create_namespace, take_ownership=take_ownership)
+        mode = dry_run_mode(dry_run)
+        if mode is not None:
+            current = _current(records)
+            if current is None and not install:
+                raise ReleaseError(
+                    f"release {self.name!r} has no deployed revision in namespace "
+                    f"{self.namespace!r}",
+                    "use {install} (or {upgrade_install})",
+                )
+            record = (
+                self._dry_run(render, create_namespace, take_ownership=take_ownership)
+                if mode == "server"
+                else self._record(0, PENDING_UPGRADE, render)
+            )
+            record.version = records[-1].version + 1 if records else 1
+            record.status = PENDING_UPGRADE if current else PENDING_INSTALL
+            record.description = f"dry run ({mode}): " + (
+                record.description or "rendered and checked against the release's records"
+            )
+            return record
         self.cluster.ensure_namespace(self.namespace, create=create_namespace or install)
         taken = self._check_lock(records[-1] if records else None, force=force, timeout=timeout)
         current = _current(records)  # a lock taken over is a failed revision now
@@ -636,6 +681,33 @@ class Release:
             progress=progress,
             history_max=history_max,
         )
+
+    def changes(self, record: Record) -> list[ObjectDiff]:
+        """What storing ``record`` (a dry run's) would change, object by object, against
+        the current revision's manifest: from the release's records, not the live objects
+        (``diff`` compares with those)."""
+        from modelservice.output.yaml import dump
+
+        current = _current(self.history())
+        before = {}
+        if current is not None:
+            for obj in self._objects_of(current, include_foreign=True):
+                before[self.engine.identity(obj)] = obj
+        after = parse_manifest(record.manifest)
+        out = []
+        for obj in after:
+            old = before.get(self.engine.identity(obj))
+            text = dump(obj)
+            action = "create" if old is None else ("unchanged" if dump(old) == text else "update")
+            name = obj["metadata"]["name"]
+            out.append(ObjectDiff(obj["kind"], name, action, dump(old) if old else "", text))
+        kept = {self.engine.identity(o) for o in after}
+        for ident, obj in before.items():
+            if ident not in kept:
+                action = "keep" if keeps(obj) else "delete"
+                name = obj["metadata"]["name"]
+                out.append(ObjectDiff(obj["kind"], name, action, dump(obj), ""))
+        return out
 
     def _dry_run(self, render: _Render, create_namespace: bool, *, take_ownership: bool) -> Record:
         """Server-side dry run: the API server validates (and defaults) every object and
@@ -804,11 +876,14 @@ class Release:
         include_foreign: bool = False,
         history_max: int = 10,
         progress: ProgressFn | None = None,
+        dry_run: DryRun = False,
     ) -> Record:
         """Re-apply an earlier revision's manifest as a new revision (default: the one
         before the current), recorded with that revision's chart and hooks, as Helm does
-        (a rollback renders nothing, so it takes no chart version). A manifest with objects
-        outside the namespace is refused unless ``include_foreign``."""
+        (a rollback renders nothing, so it takes no chart version: the record returned
+        names the chart it goes back to). A manifest with objects outside the namespace is
+        refused unless ``include_foreign``. A dry run returns the revision it would store,
+        storing nothing (see :meth:`changes`)."""
         records = self.history()
         if not records:
             raise ReleaseNotFound(self.name, self.namespace)
@@ -836,10 +911,19 @@ class Release:
             self.namespace,
             records[-1].version + 1,
             PENDING_ROLLBACK,
-            self._manifest(objects),
+            target.manifest,  # as Helm: the revision's own manifest, as stored
             target.config,
         )
         record.copy_chart(target)
+        mode = dry_run_mode(dry_run)
+        if mode is not None:
+            if mode == "server":
+                hook_objects = [h.obj for h in hooks]
+                self.engine.require_served(objects + hook_objects)
+                self.engine.apply_all(objects + hook_objects, force_conflicts=True, dry_run=True)
+                self.engine.prune(old, objects + hook_objects, dry_run=True)
+            record.description = f"dry run ({mode}): Rollback to {target.version}"
+            return record
         return self._deploy(
             objects,
             hooks,
@@ -864,19 +948,31 @@ class Release:
         timeout: float = DEFAULT_TIMEOUT,
         keep_history: bool = False,
         include_foreign: bool = False,
+        dry_run: DryRun = False,
     ) -> Deletion:
         """Delete the release's objects in reverse install order, then its records.
 
         Only objects whose live marks still name this release are deleted (Helm's rule);
         those annotated ``helm.sh/resource-policy: keep`` stay, and so do the objects its
         hooks made (Helm leaves them too). Its ``pre-delete``/``post-delete`` hooks run.
-        The result says which objects were deleted and which were left, and why."""
+        The result says which objects were deleted and which were left, and why. A dry run
+        deletes nothing and runs no hook, and says what would be deleted: from the records
+        (client), or as the API server answers dry-run deletions of the objects this
+        release owns (server)."""
         records = self.history()
         if not records:
             raise ReleaseNotFound(self.name, self.namespace)
         latest = records[-1]
         current = next((r for r in reversed(records) if r.status == DEPLOYED), latest)
         objects = self._objects_of(current, include_foreign=include_foreign)
+        mode = dry_run_mode(dry_run)
+        if mode == "client":
+            report = Deletion()
+            for obj in reversed(objects):
+                (report.kept if keeps(obj) else report.deleted).append(self.engine.identity(obj))
+            return report
+        if mode == "server":
+            return self.engine.delete_all(objects, dry_run=True)
         hooks = self._hooks_of(current, include_foreign=include_foreign)
         runner = self._hooks()
         deadline = time.monotonic() + timeout

@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from modelservice.kinds import RENDERED_KINDS
+from modelservice.naming import POOL_V1, POOL_V1ALPHA2
 from modelservice.operator.crd import GROUP, PLURAL, crd
 
 Obj = dict[str, Any]
@@ -70,7 +71,7 @@ def epp_rules() -> list[Obj]:
     from modelservice.pipeline import render
 
     rules: list[Obj] = []
-    for pool_api in ("inference.networking.x-k8s.io/v1alpha2", "inference.networking.k8s.io/v1"):
+    for pool_api in (POOL_V1ALPHA2, POOL_V1):
         values = {"routing": {"inferencePool": {"apiVersion": pool_api}}}
         for obj in render(values, release="rbac"):
             if obj["kind"] == "Role":

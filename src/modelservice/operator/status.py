@@ -14,12 +14,12 @@ from typing import Any
 
 from modelservice.cluster.wait import readiness
 from modelservice.kinds import Identity, identity
+from modelservice.naming import ROLE_LABEL
 
 Obj = dict[str, Any]
 
 CONDITION_TYPES = ("Ready", "Progressing", "Degraded", "Valid")
 ROLES = ("decode", "prefill")
-ROLE_LABEL = "llm-d.ai/role"
 
 
 def now() -> str:

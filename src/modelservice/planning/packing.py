@@ -60,8 +60,13 @@ def format_quantity(resource: str, units: int) -> str:
 def _container_requests(container: Mapping[str, Any]) -> dict[str, int]:
     """Requests, defaulted from limits as the API server does."""
     res = container.get("resources") or {}
-    out = {k: to_units(k, v) for k, v in (res.get("limits") or {}).items()}
-    out.update({k: to_units(k, v) for k, v in (res.get("requests") or {}).items()})
+    out: dict[str, int] = {}
+    for side in ("limits", "requests"):
+        for k, v in (res.get(side) or {}).items():
+            try:
+                out[k] = to_units(k, v)
+            except QuantityError as exc:
+                raise exc.at(f"resources.{side}.{k}") from None
     return out
 
 
@@ -74,12 +79,18 @@ def pod_requests(spec: Mapping[str, Any]) -> dict[str, int]:
     """The effective requests of a pod spec, as the scheduler counts them: the containers
     and native sidecars together, or the largest ordinary init container if larger."""
     total: dict[str, int] = {}
-    for c in spec.get("containers") or ():
-        _add(total, _container_requests(c))
+    for i, c in enumerate(spec.get("containers") or ()):
+        try:
+            _add(total, _container_requests(c))
+        except QuantityError as exc:
+            raise exc.at(f"containers[{i}]") from None
     init_peak: dict[str, int] = {}
     sidecars: dict[str, int] = {}
-    for c in spec.get("initContainers") or ():
-        req = _container_requests(c)
+    for i, c in enumerate(spec.get("initContainers") or ()):
+        try:
+            req = _container_requests(c)
+        except QuantityError as exc:
+            raise exc.at(f"initContainers[{i}]") from None
         if c.get("restartPolicy") == "Always":
             _add(sidecars, req)
             _add(total, req)

@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from modelservice.naming import ROLE_LABEL
 from modelservice.planning.packing import (
     Node,
     PackResult,
     PodDemand,
+    QuantityError,
     format_quantity,
     node_from_object,
     pack,
@@ -179,8 +181,15 @@ def _role_of(template: Mapping[str, Any]) -> str | None:
     labels = (template.get("metadata") or {}).get("labels") or {}
     if "llm-d.ai/epp" in labels:
         return "epp"
-    role = labels.get("llm-d.ai/role")
+    role = labels.get(ROLE_LABEL)
     return str(role) if role else None
+
+
+def _demand(role: str, template: Mapping[str, Any], path: str) -> PodDemand:
+    try:
+        return PodDemand.from_spec(role, template.get("spec") or {})
+    except QuantityError as exc:
+        raise exc.at(path) from None
 
 
 def _workload_plan(obj: Mapping[str, Any]) -> RolePlan | None:
@@ -191,7 +200,7 @@ def _workload_plan(obj: Mapping[str, Any]) -> RolePlan | None:
         template = spec.get("template") or {}
         role = _role_of(template) or f"{kind}/{name}"
         replicas = int(spec.get("replicas", 1))
-        demand = PodDemand.from_spec(role, template.get("spec") or {})
+        demand = _demand(role, template, "spec.template.spec")
         return RolePlan(role, str(kind), name, replicas, 1, ((demand, replicas),))
     if kind == "LeaderWorkerSet":
         lwt = spec.get("leaderWorkerTemplate") or {}
@@ -200,8 +209,9 @@ def _workload_plan(obj: Mapping[str, Any]) -> RolePlan | None:
         role = _role_of(worker) or f"{kind}/{name}"
         replicas = int(spec.get("replicas", 1))
         size = int(lwt.get("size", 1))
-        lead = PodDemand.from_spec(role, leader.get("spec") or {})
-        work = PodDemand.from_spec(role, worker.get("spec") or {})
+        leader_path = "leaderTemplate" if "leaderTemplate" in lwt else "workerTemplate"
+        lead = _demand(role, leader, f"spec.leaderWorkerTemplate.{leader_path}.spec")
+        work = _demand(role, worker, "spec.leaderWorkerTemplate.workerTemplate.spec")
         if lead == work:
             demands: tuple[tuple[PodDemand, int], ...] = ((work, replicas * size),)
         else:
@@ -214,8 +224,23 @@ _ROLE_ORDER = {"decode": 0, "prefill": 1, "epp": 2}
 
 
 def plan_rendered(rendered: Rendered, *, release: str, namespace: str) -> Plan:
-    """The plan of an already rendered release (no cluster)."""
-    roles = [p for p in map(_workload_plan, rendered.objects) if p is not None]
+    """The plan of an already rendered release (no cluster).
+
+    Raises :class:`QuantityError` with the key path of a bad quantity: the values'
+    quantities are validated before rendering, so only ``extraObjects`` can hold one.
+    """
+    roles = []
+    extra = 0  # the index among extraObjects, which the chart renders one by one, in order
+    for i, obj in enumerate(rendered.objects):
+        source = rendered.sources[i] if i < len(rendered.sources) else ""
+        try:
+            role = _workload_plan(obj)
+        except QuantityError as exc:
+            where = f"extraObjects[{extra}]" if source == "extra-objects.yaml" else obj["kind"]
+            raise exc.at(where) from None
+        extra += source == "extra-objects.yaml"
+        if role is not None:
+            roles.append(role)
     model = rendered.model
     chosen = {r.name: r.accelerator_resource for r in model.roles} if model is not None else {}
     roles = [r._replace(accelerator=chosen.get(r.role)) for r in roles]
@@ -259,10 +284,16 @@ def plan(
     Raises :class:`~modelservice.errors.ValuesError` for invalid values and
     :class:`~modelservice.cluster.client.ClusterError` when the cluster cannot be read.
     """
-    from modelservice.pipeline import render_release
+    from modelservice.errors import Problem, ValuesError
+    from modelservice.pipeline import as_values, render_release
 
+    values = as_values(values)
     rendered = render_release(values, release=release, namespace=namespace)
-    result = plan_rendered(rendered, release=release, namespace=namespace)
+    try:
+        result = plan_rendered(rendered, release=release, namespace=namespace)
+    except QuantityError as exc:
+        source, line = values.locate(exc.path)
+        raise ValuesError(Problem(exc.path, exc.message, source, line)) from None
     if cluster is not None and nodes is None:
         nodes = read_nodes(cluster)
     if nodes is not None:

@@ -17,11 +17,11 @@ import copy
 import itertools
 import json
 import os
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from modelservice.errors import ModelServiceError, Problem, ValuesError
+from modelservice.errors import ModelServiceError, Problem, ValuesError, os_reason
+from modelservice.values.checks import dns1123_label
 from modelservice.values.layering import Layer, Values, from_user, load_values
 
 __all__ = [
@@ -36,7 +36,6 @@ __all__ = [
 ]
 
 MAX_RELEASE = 53
-_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 MAX_TREATMENTS = 10_000
 
 
@@ -61,6 +60,8 @@ class Treatment(NamedTuple):
     accelerators: dict[str, int]
     """Accelerators needed in total, per resource name."""
     pods: int
+    sources: tuple[str, ...]
+    """The chart template of each object (see :attr:`modelservice.Rendered.sources`)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -177,7 +178,7 @@ def load_design(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     except FileNotFoundError:
         raise ValuesError(Problem("", "design file not found", where)) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ValuesError(Problem("", f"cannot read the design file: {exc}", where)) from None
+        raise ValuesError(Problem("", f"design file: {os_reason(exc)}", where)) from None
     except yaml.YAMLError as exc:
         raise ValuesError(Problem("", f"not valid YAML: {exc}", where)) from None
     if not isinstance(doc, list) or not doc:
@@ -201,7 +202,7 @@ def release_name(name: str, index: int) -> str:
 
 
 def _check_name(name: str) -> None:
-    if not name or len(name) > MAX_RELEASE or not _DNS1123_LABEL.match(name):
+    if not name or len(name) > MAX_RELEASE or not dns1123_label(name):
         raise ValuesError(
             Problem(
                 "",
@@ -315,6 +316,7 @@ def sweep(
                 tuple(str(w) for w in rendered.warnings),
                 p.accelerators(),
                 sum(r.pods for r in p.roles),
+                rendered.sources,
             )
         )
     return SweepResult(name, tuple(treatments), tuple(failures), tuple(parsed))
@@ -334,7 +336,7 @@ def write_sweep(result: SweepResult, out: str | os.PathLike[str]) -> list[str]:
             os.makedirs(d, exist_ok=True)
             for fname, text in (
                 ("values.yaml", dump(t.values)),
-                ("manifests.yaml", dump_all(t.objects)),
+                ("manifests.yaml", dump_all(t.objects, t.sources)),
             ):
                 path = os.path.join(d, fname)
                 with open(path + ".tmp", "w", encoding="utf-8") as f:

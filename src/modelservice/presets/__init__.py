@@ -11,9 +11,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple
 
+from modelservice._record import Record
 from modelservice.errors import Problem, ValuesError
+
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from modelservice.values.layering import Layer
 
 __all__ = [
     "BUILTIN_DIR",
@@ -23,6 +29,7 @@ __all__ = [
     "find_preset",
     "list_presets",
     "load_preset",
+    "preset_layers",
 ]
 
 #: Where the built-in presets live.
@@ -32,7 +39,7 @@ ENV_VAR = "MODELSERVICE_PRESET_DIR"
 _SUFFIXES = (".yaml", ".yml")
 
 
-class Preset(NamedTuple):
+class Preset(Record):
     """One preset: its name, its documentation and where it lives."""
 
     name: str
@@ -145,6 +152,20 @@ def load_preset(preset: Preset) -> tuple[dict[str, Any], str]:
         ) from None
     doc = load_yaml(data, f"preset {preset.name} ({preset.path})")
     return doc, data.decode("utf-8", "replace")
+
+
+def preset_layers(
+    names: Sequence[str], dirs: Iterable[str | os.PathLike[str]] = ()
+) -> tuple[list[Layer], list[Problem]]:
+    """The named presets as values layers (lowest first) for the values loader, and the
+    problems of those that cannot be had (reported with the loader's own)."""
+    from modelservice.values.layering import Layer
+
+    try:
+        found = resolve(names, dirs)
+    except ValuesError as exc:
+        return [], list(exc.problems)
+    return [Layer(f"preset {p.name}", doc, text) for p, doc, text in found], []
 
 
 def resolve(

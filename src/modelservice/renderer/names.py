@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-from modelservice.values.model import APP_VERSION, CHART_NAME, CHART_VERSION, ModelService
-
-FULLNAME_MAX = 55
-"""The chart truncates at 55 so that ``-prefill`` still fits a 63-character name."""
-
-
-def _trunc(name: str) -> str:
-    return name[:FULLNAME_MAX].rstrip("-")
+from modelservice import naming
+from modelservice.naming import (
+    CHART_NAME,
+    EPP_LABEL,
+    INFERENCE_SERVING_LABEL,
+    MODEL_LABEL,
+    ROLE_LABEL,
+)
+from modelservice.values.model import APP_VERSION, CHART_VERSION, ModelService
 
 
 def fullname(ms: ModelService) -> str:
     """``fullnameOverride``, or the release name (plus the chart name unless it holds it)."""
-    if ms.fullname_override:
-        return _trunc(ms.fullname_override)
-    name = ms.name_override or CHART_NAME
-    if name in ms.release:
-        return _trunc(ms.release)
-    return _trunc(f"{ms.release}-{name}")
+    return naming.fullname(
+        ms.release, name_override=ms.name_override, fullname_override=ms.fullname_override
+    )
 
 
 def epp_name(ms: ModelService) -> str:
@@ -45,13 +43,13 @@ def common_labels() -> dict[str, str]:
 
 def pool_labels(ms: ModelService) -> dict[str, str]:
     """The labels the InferencePool selects model-server pods by."""
-    return {"llm-d.ai/inferenceServing": "true", "llm-d.ai/model": fullname(ms)}
+    return {INFERENCE_SERVING_LABEL: "true", MODEL_LABEL: fullname(ms)}
 
 
 def role_labels(ms: ModelService, role: str) -> dict[str, str]:
     """Selector and pod labels of one role's workload."""
-    return {**pool_labels(ms), "llm-d.ai/role": role}
+    return {**pool_labels(ms), ROLE_LABEL: role}
 
 
 def epp_labels(ms: ModelService) -> dict[str, str]:
-    return {"llm-d.ai/epp": epp_name(ms)}
+    return {EPP_LABEL: epp_name(ms)}

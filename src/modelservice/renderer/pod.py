@@ -1,15 +1,18 @@
 """Pod templates of the model-serving roles: containers, arguments, env, volumes.
 
 Pure functions of the model; every rule here is one of the chart's behaviours or one of the
-documented fixes (F1-F10), named where it applies.
+corrections of the 0.0.9 chart (see the conformance README), said where it applies.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
+from modelservice.datatree import copy_items, copy_tree
 from modelservice.renderer import names
 from modelservice.values.model import Container, ModelService, Obj, Role
+
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import Any
 
 MODEL_VOLUME = "model-storage"
 
@@ -32,7 +35,8 @@ def _has_flag(args: tuple[str, ...], flag: str) -> bool:
 
 
 def model_argument(ms: ModelService) -> str:
-    """What vLLM is told to load (F1, F6/F7): a hub id, or a path under the mount."""
+    """What vLLM is told to load: a hub id, or a path under the mount (where a pvc://
+    claim really is mounted, unlike the chart's /PATH)."""
     uri = ms.model_uri
     if uri.scheme in ("hf", "pvc+hf"):
         return uri.repo  # pvc+hf: found in the hub cache that HF_HUB_CACHE names
@@ -50,7 +54,8 @@ def vllm_port(ms: ModelService, role: Role) -> int:
 
 
 def vllm_args(ms: ModelService, role: Role, c: Container) -> list[str]:
-    """F6/F7: model, port, parallelism flags above 1, served name, then the user's args."""
+    """Model, port, parallelism flags above 1, served name, then the user's args; a flag the
+    user already passes is not added twice."""
     user = c.args
     out: list[str] = []
     if c.model_command == "imageDefault":
@@ -76,10 +81,10 @@ def vllm_args(ms: ModelService, role: Role, c: Container) -> list[str]:
 
 
 def container_env(ms: ModelService, role: Role, c: Container) -> list[Obj]:
-    """F3: the user's env, the parallelism sizes, the model's HF variables, then the
+    """The user's env, the parallelism sizes, the model's HF variables, then the
     accelerator's env."""
     par = role.parallelism
-    env: list[Obj] = [dict(e) for e in c.env]
+    env: list[Obj] = copy_items(c.env)
     env += [
         {"name": "DP_SIZE", "value": str(par.data)},
         {"name": "TP_SIZE", "value": str(par.tensor)},
@@ -94,14 +99,14 @@ def container_env(ms: ModelService, role: Role, c: Container) -> list[Obj]:
         if ms.auth_secret_name:
             secret = {"name": ms.auth_secret_name, "key": "HF_TOKEN"}
             env.append({"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": secret}})
-    env += [dict(e) for e in c.extra_env]
+    env += copy_items(c.extra_env)
     return env
 
 
 def container(ms: ModelService, role: Role, c: Container) -> Obj:
     out: Obj = {"name": c.name, "image": c.image}
     for key, value in c.passthrough:
-        out[key] = value
+        out[key] = copy_tree(value)
     if c.model_command == "vllmServe":
         out["command"] = ["vllm", "serve"]
         out["args"] = vllm_args(ms, role, c)
@@ -113,14 +118,14 @@ def container(ms: ModelService, role: Role, c: Container) -> Obj:
         if c.args:
             out["args"] = list(c.args)
     out["env"] = container_env(ms, role, c)
-    out["resources"] = {k: dict(v) if isinstance(v, dict) else v for k, v in c.resources.items()}
-    mounts = [dict(m) for m in c.volume_mounts]
+    out["resources"] = copy_tree(c.resources)
+    mounts = copy_items(c.volume_mounts)
     if c.mount_model_volume:
         mounts.append({"name": MODEL_VOLUME, "mountPath": ms.mount_path})
     if mounts:
         out["volumeMounts"] = mounts
     if c.ports:
-        out["ports"] = [dict(p) for p in c.ports]  # F8
+        out["ports"] = copy_items(c.ports)  # the chart dropped them
     return out
 
 
@@ -165,24 +170,25 @@ def routing_proxy(ms: ModelService) -> Obj:
 
 
 def pod_spec(ms: ModelService, role: Role, *, proxy: bool) -> Obj:
-    """One role's pod spec (F2: only this role's own volumes, secrets and affinity)."""
+    """One role's pod spec: only this role's own volumes, secrets and affinity (the chart
+    could lend one role's to the other)."""
     spec: Obj = {
         "serviceAccountName": ms.service_account_override or names.fullname(ms),
-        "volumes": [dict(v) for v in role.volumes] + [model_volume(ms)],
+        "volumes": [*copy_items(role.volumes), model_volume(ms)],
         "containers": [container(ms, role, c) for c in role.containers],
     }
     init = [routing_proxy(ms)] if proxy and ms.routing.proxy.enabled else []
-    init += [dict(c) for c in role.init_containers]
+    init += copy_items(role.init_containers)
     if init:
         spec["initContainers"] = init
     if role.image_pull_secrets:
-        spec["imagePullSecrets"] = [dict(s) for s in role.image_pull_secrets]
+        spec["imagePullSecrets"] = copy_items(role.image_pull_secrets)
     if role.pod_security_context:
-        spec["securityContext"] = role.pod_security_context
+        spec["securityContext"] = copy_tree(role.pod_security_context)
     if role.affinity:
-        spec["affinity"] = role.affinity
+        spec["affinity"] = copy_tree(role.affinity)
     for key, value in role.pod_controls:
-        spec[key] = value
+        spec[key] = copy_tree(value)
     return spec
 
 

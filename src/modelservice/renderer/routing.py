@@ -3,14 +3,15 @@ resources that send a gateway's requests to the model servers."""
 
 from __future__ import annotations
 
+from modelservice.datatree import copy_items, copy_tree
+from modelservice.naming import POOL_ALPHA_GROUP as ALPHA_GROUP
+from modelservice.naming import POOL_V1 as V1_API_VERSION
+from modelservice.naming import POOL_V1_GROUP as V1_GROUP
+from modelservice.naming import POOL_V1ALPHA2 as ALPHA_API_VERSION
 from modelservice.renderer import names
 from modelservice.values import epp as epp_config
 from modelservice.values.model import ModelService, Obj
 
-ALPHA_GROUP = "inference.networking.x-k8s.io"
-V1_GROUP = "inference.networking.k8s.io"
-ALPHA_API_VERSION = f"{ALPHA_GROUP}/v1alpha2"
-V1_API_VERSION = f"{V1_GROUP}/v1"
 _EPP_GRPC_PORT = 9002
 _EPP_HEALTH_PORT = 9003
 _EPP_METRICS_PORT = 9090
@@ -56,7 +57,9 @@ def epp_role_rules(ms: ModelService) -> list[Obj]:
         },
     ]
     if pool_group(ms) == V1_GROUP:
-        rules.append({"apiGroups": [V1_GROUP], "resources": ["inferencepools"], "verbs": _READ})
+        rules.append(
+            {"apiGroups": [V1_GROUP], "resources": ["inferencepools"], "verbs": list(_READ)}
+        )
     return rules
 
 
@@ -159,7 +162,7 @@ def _epp_container(ms: ModelService) -> Obj:
         "args": _epp_args(ms),
     }
     if epp.env:
-        container["env"] = [dict(e) for e in epp.env]
+        container["env"] = copy_items(epp.env)
     container["ports"] = [
         {"containerPort": _EPP_GRPC_PORT, "name": "grpc", "protocol": "TCP"},
         {"containerPort": _EPP_HEALTH_PORT, "name": "grpc-health", "protocol": "TCP"},
@@ -173,7 +176,7 @@ def _epp_container(ms: ModelService) -> Obj:
     if epp.liveness_probe:
         container["livenessProbe"] = _grpc_probe("liveness" if ha else _EXT_PROC_SERVICE)
     if epp.resources:
-        container["resources"] = epp.resources
+        container["resources"] = copy_tree(epp.resources)
     if epp.plugins_config_file:
         container["volumeMounts"] = [
             {"name": _CONFIG_VOLUME, "mountPath": epp_config.CONFIG_MOUNT_PATH}
@@ -203,7 +206,6 @@ def epp_objects(ms: ModelService) -> dict[str, list[Obj]]:
     if not epp.create:
         return {}
     name = names.epp_name(ms)
-    labels = names.epp_labels(ms)
     port: Obj = {"port": epp.service_port, "targetPort": epp.service_target_port, "protocol": "TCP"}
     if epp.service_app_protocol:
         port["appProtocol"] = epp.service_app_protocol
@@ -215,7 +217,7 @@ def epp_objects(ms: ModelService) -> dict[str, list[Obj]]:
     if epp.node_selector:
         pod["nodeSelector"] = dict(epp.node_selector)
     if epp.tolerations:
-        pod["tolerations"] = [dict(t) for t in epp.tolerations]
+        pod["tolerations"] = copy_items(epp.tolerations)
     if epp.plugins_config_file:
         pod["volumes"] = [{"name": _CONFIG_VOLUME, "configMap": {"name": name}}]
     return {
@@ -253,18 +255,28 @@ def epp_objects(ms: ModelService) -> dict[str, list[Obj]]:
                 "apiVersion": "v1",
                 "kind": "Service",
                 "metadata": {"name": name, "labels": names.common_labels()},
-                "spec": {"type": epp.service_type, "ports": [port], "selector": labels},
+                "spec": {
+                    "type": epp.service_type,
+                    "ports": [port],
+                    "selector": names.epp_labels(ms),
+                },
             }
         ],
         "Deployment": [
             {
                 "apiVersion": "apps/v1",
                 "kind": "Deployment",
-                "metadata": {"name": name, "labels": labels, "namespace": ms.namespace},
+                # Each labels map its own: ownership labels added to the object's labels
+                # must never reach the immutable selector.
+                "metadata": {
+                    "name": name,
+                    "labels": names.epp_labels(ms),
+                    "namespace": ms.namespace,
+                },
                 "spec": {
                     "replicas": epp.replicas,
-                    "selector": {"matchLabels": labels},
-                    "template": {"metadata": {"labels": labels}, "spec": pod},
+                    "selector": {"matchLabels": names.epp_labels(ms)},
+                    "template": {"metadata": {"labels": names.epp_labels(ms)}, "spec": pod},
                 },
             }
         ],
@@ -327,7 +339,7 @@ def http_route(ms: ModelService) -> list[Obj]:
     if not r.route_create:
         return []
     if r.route_backend_refs is not None:
-        rules = [dict(rule) for rule in r.route_backend_refs]
+        rules = copy_items(r.route_backend_refs)
     else:
         rule: Obj = {
             "backendRefs": [
@@ -342,13 +354,13 @@ def http_route(ms: ModelService) -> list[Obj]:
         }
         # Without matches the chart still routes everything under "/".
         matches = r.route_matches or ({"path": {"type": "PathPrefix", "value": "/"}},)
-        rule["matches"] = [dict(m) for m in matches]
+        rule["matches"] = copy_items(matches)
         if r.route_timeouts:
-            rule["timeouts"] = dict(r.route_timeouts)
+            rule["timeouts"] = copy_tree(r.route_timeouts)
         rules = [rule]
     spec: Obj = {}
     if r.parent_refs:
-        spec["parentRefs"] = [dict(p) for p in r.parent_refs]
+        spec["parentRefs"] = copy_items(r.parent_refs)
     spec["rules"] = rules
     return [
         {

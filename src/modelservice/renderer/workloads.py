@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from modelservice.datatree import copy_tree
 from modelservice.renderer import names
 from modelservice.renderer.pod import pod_template
 from modelservice.values.model import ModelService, Obj, Role
@@ -16,12 +17,12 @@ def _metadata(ms: ModelService, role: Role, labels: dict[str, str]) -> Obj:
 
 def deployment(ms: ModelService, role: Role) -> Obj:
     spec: Obj = {
-        "replicas": role.replicas,  # F9: 0 stays 0
+        "replicas": role.replicas,  # 0 stays 0 (the chart turned it into 1)
         "selector": {"matchLabels": names.role_labels(ms, role.name)},
         "template": pod_template(ms, role, proxy=role.name == "decode"),
     }
     if role.strategy:
-        spec["strategy"] = role.strategy
+        spec["strategy"] = copy_tree(role.strategy)
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -41,13 +42,13 @@ def leader_worker_set(ms: ModelService, role: Role) -> Obj:
         lwt["leaderTemplate"] = pod_template(ms, role, proxy=True)
     lwt["workerTemplate"] = pod_template(ms, role, proxy=False)
     if role.sub_group_policy:
-        lwt["subGroupPolicy"] = role.sub_group_policy
-    if role.startup_policy:
-        lwt["startupPolicy"] = role.startup_policy
+        lwt["subGroupPolicy"] = copy_tree(role.sub_group_policy)
     spec: Obj = {}
     if not role.autoscaling:
         spec["replicas"] = role.replicas
     spec["leaderWorkerTemplate"] = lwt
+    if role.startup_policy:  # a field of the LeaderWorkerSet spec, not of its template
+        spec["startupPolicy"] = role.startup_policy
     labels = {**names.common_labels(), **names.role_labels(ms, role.name)}
     return {
         "apiVersion": "leaderworkerset.x-k8s.io/v1",
@@ -57,15 +58,16 @@ def leader_worker_set(ms: ModelService, role: Role) -> Obj:
     }
 
 
-def workloads(ms: ModelService) -> list[Obj]:
-    make = leader_worker_set if ms.multinode else deployment
-    return [make(ms, role) for role in ms.roles if role.create]
+def workload(ms: ModelService, role: Role) -> Obj:
+    """The role's Deployment, or its LeaderWorkerSet in multinode."""
+    return leader_worker_set(ms, role) if ms.multinode else deployment(ms, role)
 
 
 def service_account(ms: ModelService) -> list[Obj]:
-    """The ServiceAccount the model-serving pods run as, if any role is created and no
-    existing one is named by ``serviceAccountOverride``."""
-    if ms.service_account_override or not any(role.create for role in ms.roles):
+    """The ServiceAccount the model-serving pods run as, unless ``serviceAccountOverride``
+    names an existing one. Rendered while decode or prefill is in the values, created or
+    not, as the chart does: switching a role off and on again keeps the same object."""
+    if ms.service_account_override or not ms.roles_present:
         return []
     return [
         {
@@ -76,8 +78,9 @@ def service_account(ms: ModelService) -> list[Obj]:
     ]
 
 
-def pod_monitors(ms: ModelService) -> list[Obj]:
-    """A prometheus-operator PodMonitor per created role that asks for one."""
+def pod_monitors(ms: ModelService) -> list[tuple[str, Obj]]:
+    """A prometheus-operator PodMonitor per created role that asks for one, with the
+    role's name."""
     out = []
     for role in ms.roles:
         pm = role.pod_monitor
@@ -90,16 +93,19 @@ def pod_monitors(ms: ModelService) -> list[Obj]:
         if pm["annotations"]:
             meta["annotations"] = dict(pm["annotations"])
         out.append(
-            {
-                "apiVersion": "monitoring.coreos.com/v1",
-                "kind": "PodMonitor",
-                "metadata": meta,
-                "spec": {
-                    "selector": {"matchLabels": names.role_labels(ms, role.name)},
-                    "podMetricsEndpoints": [
-                        {"port": pm["port"], "path": pm["path"], "interval": pm["interval"]}
-                    ],
+            (
+                role.name,
+                {
+                    "apiVersion": "monitoring.coreos.com/v1",
+                    "kind": "PodMonitor",
+                    "metadata": meta,
+                    "spec": {
+                        "selector": {"matchLabels": names.role_labels(ms, role.name)},
+                        "podMetricsEndpoints": [
+                            {"port": pm["port"], "path": pm["path"], "interval": pm["interval"]}
+                        ],
+                    },
                 },
-            }
+            )
         )
     return out

@@ -8,18 +8,17 @@ disagree about what a value means, and every problem is collected before anythin
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from typing import Any, NamedTuple
 
+from modelservice._record import Record
+from modelservice.datatree import copy_tree
 from modelservice.errors import Problem, ValuesError
+from modelservice.naming import POD_SELECTOR_LABELS, POOL_V1, POOL_V1ALPHA2
 from modelservice.values.epp import (
     BUILTIN_CONFIGS,
     DEFAULT_CONFIG_FILE,
     LLMD_ONLY_CONFIGS,
     PD_CONFIG_FILE,
-    POOL_V1,
-    POOL_V1ALPHA2,
     V1_DEFAULT_IMAGE,
     image_era,
     images_for,
@@ -38,10 +37,33 @@ from modelservice.values.model import (
 )
 from modelservice.values.schema import iter_schema_problems, join_path, suggest
 
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import Any
+
 ROLES = ("decode", "prefill")
-DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+# Kubernetes' name rules, checked by hand: compiling their regular expressions would cost
+# every run of the CLI more than checking a few names does.
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_LABEL_CHARS = _ALNUM | {"-"}
+
+
+def dns1123_label(text: str) -> bool:
+    """Lower-case letters, digits and '-', starting and ending with a letter or digit
+    (no length limit here: the callers say which applies)."""
+    return bool(text) and text[0] in _ALNUM and text[-1] in _ALNUM and _LABEL_CHARS.issuperset(text)
+
+
+def dns1123_subdomain(text: str) -> bool:
+    """DNS-1123 labels joined by dots."""
+    return bool(text) and all(dns1123_label(part) for part in text.split("."))
+
+
+def dns1035_label(text: str) -> bool:
+    """A DNS-1123 label that starts with a letter (Service names)."""
+    return dns1123_label(text) and text[0].isalpha()
+
+
 SIMULATOR_IMAGE = "llm-d-inference-sim"
 
 #: Extended resource names of the accelerator types we know; ``cpu`` has none.
@@ -54,7 +76,9 @@ ACCELERATOR_RESOURCES: dict[str, str | None] = {
     "google": "google.com/tpu",
     "cpu": None,
 }
-CONFIG_FILE_NAME = re.compile(r"^[-._a-zA-Z0-9]+$")
+#: What a ConfigMap key (a plugins configuration file name) may hold: checked by hand, as
+#: the name rules above, so that no regex is compiled at every start.
+CONFIG_FILE_CHARS = frozenset("-._abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 #: Container keys copied to the rendered container as written, in output order.
 PASSTHROUGH_CONTAINER_KEYS = (
@@ -83,17 +107,20 @@ POD_CONTROL_KEYS = (
 )
 
 #: Pod labels the tool sets itself; user podLabels may not change them.
-RESERVED_POD_LABELS = ("llm-d.ai/inferenceServing", "llm-d.ai/model", "llm-d.ai/role")
+RESERVED_POD_LABELS = POD_SELECTOR_LABELS
 
 
 class Report:
     """Problems (fatal) and warnings (printed, not fatal) found while building the model."""
 
-    __slots__ = ("problems", "warnings")
+    __slots__ = ("problems", "refused", "warnings")
 
-    def __init__(self) -> None:
+    def __init__(self, refused: frozenset[str] = frozenset()) -> None:
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
+        self.refused = refused
+        """Key paths the schema refused (and that were pruned before these rules ran):
+        a rule that would only complain about their absence must stay silent."""
 
     def error(self, path: str, message: str) -> None:
         problem = Problem(path, message)
@@ -104,7 +131,7 @@ class Report:
         self.warnings.append(Problem(path, message))
 
 
-class Validated(NamedTuple):
+class Validated(Record):
     """A release's model, with the warnings its values produced."""
 
     model: ModelService
@@ -142,7 +169,7 @@ def parse_uri(uri: str, report: Report, path: str = "modelArtifacts.uri") -> Mod
             report.error(
                 path, f"{_short(uri)}: pvc:// needs a claim name, as in pvc://CLAIM/path/to/model"
             )
-        elif not DNS1123_SUBDOMAIN.match(claim) or len(claim) > 253:
+        elif not dns1123_subdomain(claim) or len(claim) > 253:
             report.error(
                 path,
                 f"{_short(uri)}: {_short(claim)} is not a valid PersistentVolumeClaim name "
@@ -164,7 +191,7 @@ def parse_uri(uri: str, report: Report, path: str = "modelArtifacts.uri") -> Mod
                 "the claim: pvc+hf://CLAIM/CACHE/PATH/ORG/MODEL (at least three "
                 f"segments after the claim, got {len(segments)})",
             )
-        elif not DNS1123_SUBDOMAIN.match(claim):
+        elif not dns1123_subdomain(claim):
             report.error(
                 path, f"{_short(uri)}: {_short(claim)} is not a valid PersistentVolumeClaim name"
             )
@@ -200,7 +227,7 @@ def _count(value: Any) -> int | None:
 def accelerator_resources(
     resources: Mapping[str, Any], resource: str | None, needed: int, path: str, report: Report
 ) -> Obj:
-    """Rule F10: the first container's limits/requests with the accelerator count filled in.
+    """The first container's limits/requests with the accelerator count filled in.
 
     An explicit count at least as large as the parallelism needs is kept as written and
     copied to the side that lacks it; a smaller one is raised, with a warning.
@@ -250,14 +277,15 @@ def _container(
 ) -> Container:
     path = f"{role}.containers[{index}]"
     command = raw.get("modelCommand", "custom")
-    if command == "custom" and not raw.get("command"):
+    refused = join_path(path, "modelCommand") in report.refused  # already reported
+    if command == "custom" and not raw.get("command") and not refused:
         report.error(
             join_path(path, "command"),
             "required when modelCommand is custom (or choose modelCommand vllmServe "
             "or imageDefault)",
         )
     name = raw.get("name", "vllm")
-    if not DNS1123_LABEL.match(name) or len(name) > 63:
+    if not dns1123_label(name) or len(name) > 63:
         report.error(
             join_path(path, "name"),
             f"{name!r} is not a valid container name (lower-case letters, digits and "
@@ -296,7 +324,13 @@ def _container(
 
 
 def _parallelism(raw: Mapping[str, Any], role: str, report: Report) -> Parallelism:
-    """Tensor, data, data-local sizes; any two of data, dataLocal, workers give the third."""
+    """Tensor, data, data-local sizes; any two of data, dataLocal, workers give the third.
+
+    With one of them alone, the chart's defaults fill the rest: ``data`` alone means one
+    rank per pod (``dataLocal`` 1, as the chart's ``dataLocalParallelism`` helper), so
+    ``data: 8`` is eight pods per group; ``dataLocal`` alone means one pod; ``workers``
+    alone means one rank per pod.
+    """
     path = f"{role}.parallelism"
     tensor = raw.get("tensor", 1)
     data, local, workers = raw.get("data"), raw.get("dataLocal"), raw.get("workers")
@@ -322,7 +356,7 @@ def _parallelism(raw: Mapping[str, Any], role: str, report: Report) -> Paralleli
     if data is None:
         data = local or 1
     if local is None:
-        local = data
+        local = 1
     if data % local:
         report.error(
             join_path(path, "data"), f"data ({data}) must be a multiple of dataLocal ({local})"
@@ -356,18 +390,16 @@ def _accelerator(
 
 def _affinity(raw: Mapping[str, Any]) -> Obj | None:
     """The role's affinity, with the acceleratorTypes expression added to every required term."""
-    import copy
-
     user = raw.get("affinity")
     acc = raw.get("acceleratorTypes") or {}
     if not acc.get("labelKey"):
-        return copy.deepcopy(user) if user else None
+        return copy_tree(user) if user else None
     expression = {
         "key": acc["labelKey"],
         "operator": "In",
         "values": list(acc.get("labelValues") or ()),
     }
-    affinity: Obj = copy.deepcopy(user) if user else {}
+    affinity: Obj = copy_tree(user) if user else {}
     node = affinity.setdefault("nodeAffinity", {})
     required = node.setdefault("requiredDuringSchedulingIgnoredDuringExecution", {})
     terms = required.setdefault("nodeSelectorTerms", [])
@@ -393,10 +425,10 @@ def _pod_monitor(raw: Mapping[str, Any]) -> Obj | None:
 
 def _role(values: Mapping[str, Any], name: str, report: Report) -> Role:
     raw = values.get(name) or {}
-    multinode = bool(values.get("multinode", False))
+    multinode = bool(values.get("multinode"))
     par = _parallelism(raw.get("parallelism") or {}, name, report)
     accel = _accelerator(values, raw, name, report)
-    create = bool(raw.get("create", True))
+    create = bool(_setting(raw, "create", f"{name}.create", report))
     raw_containers = raw.get("containers") or []
     containers = tuple(
         _container(c, i, name, par, accel, report) for i, c in enumerate(raw_containers)
@@ -408,6 +440,8 @@ def _role(values: Mapping[str, Any], name: str, report: Report) -> Role:
         )
     seen: set[str] = set()
     for i, c in enumerate(containers):
+        if f"{name}.containers[{i}].name" in report.refused:
+            continue  # its name was refused; the default stand-in proves nothing
         if c.name in seen:
             report.error(f"{name}.containers[{i}].name", f"duplicate container name {c.name!r}")
         seen.add(c.name)
@@ -446,7 +480,7 @@ def _role(values: Mapping[str, Any], name: str, report: Report) -> Role:
     return Role(
         name=name,
         create=create,
-        replicas=raw.get("replicas", 1),
+        replicas=_setting(raw, "replicas", f"{name}.replicas", report),
         autoscaling=bool((raw.get("autoscaling") or {}).get("enabled", False)),
         parallelism=par,
         accelerator_label_key=acc.get("labelKey"),
@@ -467,6 +501,23 @@ def _role(values: Mapping[str, Any], name: str, report: Report) -> Role:
         startup_policy=raw.get("startupPolicy") or None,
         pod_monitor=_pod_monitor(raw),
     )
+
+
+def _setting(node: Mapping[str, Any], key: str, path: str, report: Report) -> Any:
+    """A key the defaults document sets, read from the merged values: that document is the
+    one source of its default, restated nowhere else. Only a user's null can remove it, and
+    the release cannot do without it, so that is an error naming the default."""
+    value = node.get(key)
+    if value is not None:
+        return value
+    from modelservice.values.layering import default_at
+
+    default = default_at(path)
+    report.error(
+        path,
+        f"required: a null removed its default ({default!r}); set a value instead",
+    )
+    return default
 
 
 def _chart_default(value: int | None, default: int, path: str, report: Report) -> int:
@@ -518,13 +569,15 @@ def _default_image(pool_api: str) -> str:
     return "ghcr.io/llm-d/llm-d-inference-scheduler:0.0.3"
 
 
-def _check_epp_image(image: str, pool_api: str, pool: Mapping[str, Any], report: Report) -> None:
+def _check_epp_image(
+    image: str, pool_api: str, user_pool: Mapping[str, Any], report: Report
+) -> None:
     """A picker of the other era cannot serve the pool: its flags, the objects it watches
     and (v1) its required configuration differ, so it would not even start."""
     era = image_era(image)
     if era is None or era[1] == pool_api:
         return
-    chosen = "set" if "apiVersion" in pool else "the default"
+    chosen = "set" if "apiVersion" in user_pool else "the default"
     report.error(
         "routing.epp.image",
         f"{_short(image)} is an endpoint picker for {era[1]} InferencePools, but "
@@ -593,7 +646,7 @@ def _check_plugins_text(path: str, name: str, text: str, report: Report) -> None
     """A broken configuration would only show as a crash-looping EPP: say so now."""
     import yaml
 
-    if not CONFIG_FILE_NAME.match(name):
+    if not name or not CONFIG_FILE_CHARS.issuperset(name):
         report.error(path, "a ConfigMap key: use only letters, digits, '-', '_' and '.'")
         return
     try:
@@ -622,15 +675,15 @@ def _routing(values: Values, decode: Role, prefill: Role, report: Report) -> Rou
     route = r.get("httpRoute") or {}
     imodel = r.get("inferenceModel") or {}
 
-    proxy_enabled = proxy.get("enabled", True)
+    proxy_enabled = _setting(proxy, "enabled", "routing.proxy.enabled", report)
     if decode.create and proxy_enabled and not proxy.get("image"):
         report.error(
             "routing.proxy.image",
             "required: decode pods run the routing proxy sidecar; set an image such as "
             "ghcr.io/llm-d/llm-d-routing-sidecar:0.0.6 (or routing.proxy.enabled: false)",
         )
-    epp_create = bool(epp.get("create", True))
-    pool_api = pool.get("apiVersion", POOL_V1ALPHA2)
+    epp_create = bool(_setting(epp, "create", "routing.epp.create", report))
+    pool_api = _setting(pool, "apiVersion", "routing.inferencePool.apiVersion", report)
     user_epp = _user_map(values.user, "routing", "epp")
     image = epp.get("image")
     env = epp.get("env")
@@ -648,7 +701,9 @@ def _routing(values: Values, decode: Role, prefill: Role, report: Report) -> Rou
             f"{_default_image(pool_api)}, or set create: false",
         )
     elif epp_create and isinstance(image, str):
-        _check_epp_image(image, pool_api, pool, report)
+        _check_epp_image(
+            image, pool_api, _user_map(values.user, "routing", "inferencePool"), report
+        )
     permissions = epp.get("permissions")
     alias = svc.get("permissions")
     if permissions and alias and permissions != alias:
@@ -657,7 +712,7 @@ def _routing(values: Values, decode: Role, prefill: Role, report: Report) -> Rou
             f"{alias!r} conflicts with routing.epp.permissions {permissions!r}; "
             "they are two names for one setting, set only one",
         )
-    model_create = bool(imodel.get("create", False))
+    model_create = bool(_setting(imodel, "create", "routing.inferenceModel.create", report))
     if model_create and pool_api == POOL_V1:
         report.error(
             "routing.inferenceModel.create",
@@ -676,25 +731,27 @@ def _routing(values: Values, decode: Role, prefill: Role, report: Report) -> Rou
     rules = route.get("rules") or route.get("backendRefs")
     return Routing(
         model_name=_served_name(values, report),
-        service_port=r.get("servicePort", 8000),
+        service_port=_setting(r, "servicePort", "routing.servicePort", report),
         proxy=Proxy(
             image=proxy.get("image"),
-            target_port=proxy.get("targetPort", 8200),
+            target_port=_setting(proxy, "targetPort", "routing.proxy.targetPort", report),
             debug_level=_chart_default(
                 proxy.get("debugLevel"), 5, "routing.proxy.debugLevel", report
             ),
             enabled=proxy_enabled,
-            connector=proxy.get("connector", "nixlv2"),
-            image_pull_policy=proxy.get("imagePullPolicy", "Always"),
+            connector=_setting(proxy, "connector", "routing.proxy.connector", report),
+            image_pull_policy=_setting(
+                proxy, "imagePullPolicy", "routing.proxy.imagePullPolicy", report
+            ),
             secure=proxy.get("secure"),
             prefiller_use_tls=proxy.get("prefillerUseTLS"),
             cert_path=proxy.get("certPath"),
             extra_args=tuple(proxy.get("extraArgs") or ()),
         ),
         parent_refs=tuple(r["parentRefs"]) if r.get("parentRefs") else None,
-        pool_create=bool(pool.get("create", True)),
+        pool_create=bool(_setting(pool, "create", "routing.inferencePool.create", report)),
         pool_extension_ref=pool.get("extensionRef"),
-        route_create=bool(route.get("create", True)),
+        route_create=bool(_setting(route, "create", "routing.httpRoute.create", report)),
         route_backend_refs=tuple(rules) if rules else None,
         route_matches=tuple(route["matches"]) if route.get("matches") else None,
         route_pool_name=route.get("inferencePool"),
@@ -703,16 +760,20 @@ def _routing(values: Values, decode: Role, prefill: Role, report: Report) -> Rou
             image=image,
             replicas=_chart_default(epp.get("replicas"), 1, "routing.epp.replicas", report),
             debug_level=_chart_default(epp.get("debugLevel"), 4, "routing.epp.debugLevel", report),
-            readiness_probe=not epp.get("disableReadinessProbe", False),
-            liveness_probe=not epp.get("disableLivenessProbe", False),
+            readiness_probe=not epp.get("disableReadinessProbe"),
+            liveness_probe=not epp.get("disableLivenessProbe"),
             pool_name_override=epp.get("inferencePool"),
             permissions=permissions or alias,
             env=tuple(env) if env else None,
-            service_type=svc.get("type", "ClusterIP"),
-            service_port=svc.get("port", 9002),
-            service_target_port=svc.get("targetPort", 9002),
+            service_type=_setting(svc, "type", "routing.epp.service.type", report),
+            service_port=_setting(svc, "port", "routing.epp.service.port", report),
+            service_target_port=_setting(
+                svc, "targetPort", "routing.epp.service.targetPort", report
+            ),
             service_app_protocol=svc.get("appProtocol"),
-            image_pull_policy=epp.get("imagePullPolicy", "Always"),
+            image_pull_policy=_setting(
+                epp, "imagePullPolicy", "routing.epp.imagePullPolicy", report
+            ),
             resources=epp.get("resources") or None,
             node_selector=epp.get("nodeSelector") or None,
             tolerations=tuple(epp["tolerations"]) if epp.get("tolerations") else None,
@@ -725,7 +786,9 @@ def _routing(values: Values, decode: Role, prefill: Role, report: Report) -> Rou
         route_timeouts=route.get("timeouts") or None,
         model_create=model_create,
         model_object_name=imodel.get("name"),
-        model_criticality=imodel.get("criticality", "Critical"),
+        model_criticality=_setting(
+            imodel, "criticality", "routing.inferenceModel.criticality", report
+        ),
     )
 
 
@@ -745,7 +808,7 @@ def _extra_objects(values: Mapping[str, Any], report: Report) -> tuple[Obj, ...]
 
 
 def _check_names(model: ModelService, values: Mapping[str, Any], report: Report) -> None:
-    from modelservice.renderer import names
+    from modelservice.naming import fullname
 
     if values.get("fullnameOverride"):
         where, what = "fullnameOverride", "fullnameOverride"
@@ -753,21 +816,25 @@ def _check_names(model: ModelService, values: Mapping[str, Any], report: Report)
         where, what = "nameOverride", "the release name with nameOverride"
     else:
         where, what = "", f"release name {model.release!r}"
-    full = names.fullname(model)
-    if not full or not DNS1123_LABEL.match(full):
+    full = fullname(
+        model.release,
+        name_override=model.name_override,
+        fullname_override=model.fullname_override,
+    )
+    epp_service = f"{full}-epp"
+    if not full or not dns1123_label(full):
         report.error(
             where,
             f"{what} gives the object name prefix {full!r}, which is not a valid "
             "Kubernetes name: use lower-case letters, digits and '-', starting "
             "with a letter",
         )
-    elif model.routing.epp.create and not DNS1035_LABEL.match(names.epp_name(model)):
+    elif model.routing.epp.create and not dns1035_label(epp_service):
         report.error(
             where,
-            f"{what} gives the EPP Service name {names.epp_name(model)!r}, which "
-            "must start with a letter",
+            f"{what} gives the EPP Service name {epp_service!r}, which must start with a letter",
         )
-    if not DNS1123_LABEL.match(model.namespace) or len(model.namespace) > 63:
+    if not dns1123_label(model.namespace) or len(model.namespace) > 63:
         report.problems.append(
             Problem(
                 "",
@@ -781,7 +848,7 @@ def check_release_name(release: str) -> list[Problem]:
     """Helm's rule for release names: a DNS-1123 subdomain of at most 53 characters."""
     if not release:
         return [Problem("", "the release name must not be empty", "RELEASE argument")]
-    if len(release) > 53 or not DNS1123_SUBDOMAIN.match(release):
+    if len(release) > 53 or not dns1123_subdomain(release):
         return [
             Problem(
                 "",
@@ -809,7 +876,7 @@ def validate(values: Values, release: str, namespace: str = "default") -> Valida
         merged = pruned
         values = values._replace(merged=pruned)
     problems += schema_problems
-    report = Report()
+    report = Report(frozenset(p.path for p in schema_problems))
     art = merged.get("modelArtifacts") or {}
     uri = art.get("uri")
     if not uri:
@@ -828,17 +895,19 @@ def validate(values: Values, release: str, namespace: str = "default") -> Valida
         namespace=namespace,
         fullname_override=merged.get("fullnameOverride"),
         name_override=merged.get("nameOverride"),
-        multinode=bool(merged.get("multinode", False)),
+        multinode=bool(merged.get("multinode")),
         model_uri=model_uri,
         model_size=art.get("size", "0"),
         auth_secret_name=art.get("authSecretName"),
-        oci_pull_policy=art.get("imagePullPolicy", "Always"),
+        oci_pull_policy=_setting(art, "imagePullPolicy", "modelArtifacts.imagePullPolicy", report),
         routing=routing,
         decode=decode,
         prefill=prefill,
-        mount_path=art.get("mountPath", "/model-cache").rstrip("/") or "/",
-        model_read_only=bool(art.get("readOnly", True)),
+        mount_path=_setting(art, "mountPath", "modelArtifacts.mountPath", report).rstrip("/")
+        or "/",
+        model_read_only=bool(_setting(art, "readOnly", "modelArtifacts.readOnly", report)),
         service_account_override=merged.get("serviceAccountOverride"),
+        roles_present=bool(merged.get("decode") or merged.get("prefill")),
         extra_objects=_extra_objects(merged, report),
     )
     _check_names(model, merged, report)
@@ -851,11 +920,9 @@ def validate(values: Values, release: str, namespace: str = "default") -> Valida
 
 def _prune(merged: dict[str, Any], problems: list[Problem]) -> dict[str, Any] | None:
     """A copy of ``merged`` without the values at the problems' paths."""
-    import copy
-
     from modelservice.values.locate import split_path
 
-    pruned = copy.deepcopy(merged)
+    pruned: dict[str, Any] = copy_tree(merged)
     for p in problems:
         parts = split_path(p.path)
         if not parts or isinstance(parts[-1], int):
@@ -875,11 +942,14 @@ def _prune(merged: dict[str, Any], problems: list[Problem]) -> dict[str, Any] | 
 
 
 def _located(problems: list[Problem], values: Values) -> list[Problem]:
-    """Add the user source (file and line, or --set flag) to each problem that lacks one."""
+    """Add the user source (file and line, or --set flag) to each problem that lacks one,
+    and list them in the order a user reads them: problems of the command line's arguments
+    first, then by values file (in layering order) and line."""
     out = []
     for p in problems:
         if p.source is None and p.path and values.layers:
             source, line = values.locate(p.path)
             p = Problem(p.path, p.message, source, line)
         out.append(p)
-    return out
+    rank = {layer.source: i for i, layer in enumerate(values.layers)}
+    return sorted(out, key=lambda p: (rank.get(p.source or "", -1), p.line or 0))

@@ -17,11 +17,8 @@ and the renderer (the configuration files it ships).
 
 from __future__ import annotations
 
-import re
-from typing import NamedTuple
-
-POOL_V1ALPHA2 = "inference.networking.x-k8s.io/v1alpha2"
-POOL_V1 = "inference.networking.k8s.io/v1"
+from modelservice._record import Record
+from modelservice.naming import POOL_V1, POOL_V1ALPHA2
 
 #: The EPP image a v1 pool gets when the values name none: the llm-d scheduler of the
 #: llm-d 0.3 release, built on GAIE v1.0.0 (the InferencePool v1 and InferenceObjective
@@ -30,7 +27,7 @@ POOL_V1 = "inference.networking.k8s.io/v1"
 V1_DEFAULT_IMAGE = "ghcr.io/llm-d/llm-d-inference-scheduler:v0.3.2"
 
 
-class ImageLine(NamedTuple):
+class ImageLine(Record):
     """One line of EPP images: a repository (matched by its path's ending) and the first
     release of it that speaks the v1 pool API."""
 
@@ -55,7 +52,28 @@ IMAGE_LINES = (
     ),
 )
 
-_TAG = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(?:[-+.].*)?$")
+_DIGITS = frozenset("0123456789")
+
+
+def release_number(tag: str) -> tuple[int, int, int] | None:
+    """``v0.3.2``, ``1.0.0-rc.1`` → the three numbers; None for any other tag. Scanned by
+    hand: every run checks the EPP image, and a regex would be compiled at each start."""
+    text, numbers, i = tag.removeprefix("v"), [], 0
+    for n in range(3):
+        j = i
+        while j < len(text) and text[j] in _DIGITS:
+            j += 1
+        if j == i:
+            return None
+        numbers.append(int(text[i:j]))
+        if n < 2:
+            if text[j : j + 1] != ".":
+                return None
+            j += 1
+        i = j
+    if i < len(text) and text[i] not in "-+.":
+        return None
+    return numbers[0], numbers[1], numbers[2]
 
 
 def image_era(image: str) -> tuple[ImageLine, str] | None:
@@ -66,10 +84,9 @@ def image_era(image: str) -> tuple[ImageLine, str] | None:
     name, _, tag = ref.rpartition(":")
     if not name or "/" in tag:  # no tag, or the colon was a registry port
         return None
-    match = _TAG.match(tag)
-    if not match:
+    version = release_number(tag)
+    if version is None:
         return None
-    version = (int(match[1]), int(match[2]), int(match[3]))
     for line in IMAGE_LINES:
         if name == line.repository or name.endswith("/" + line.repository):
             return line, POOL_V1 if version >= line.first_v1 else POOL_V1ALPHA2

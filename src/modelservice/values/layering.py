@@ -11,13 +11,16 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, NamedTuple
 
+from modelservice._record import Record
 from modelservice.datatree import copy_tree
-from modelservice.errors import Problem, ValuesError
+from modelservice.errors import Problem, ValuesError, os_reason
 from modelservice.values.yamlfile import check_size, load_yaml, read_bounded
 
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
 if TYPE_CHECKING:
+    from typing import Any
+
     from modelservice.charts.versions import ChartVersion
 
 #: The chart's values.yaml, shipped in the package (read directly: importlib.resources and
@@ -107,6 +110,16 @@ def _defaults() -> dict[str, Any]:
     return load_yaml(data, "<built-in defaults>")
 
 
+def default_at(path: str) -> Any:
+    """The built-in default at a dotted key path (``routing.servicePort``), or None."""
+    node: Any = _defaults()
+    for part in path.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node
+
+
 def default_values() -> dict[str, Any]:
     """The built-in defaults (the chart's ``values.yaml``), as a fresh copy."""
     return copy_tree(_defaults())
@@ -118,7 +131,7 @@ def default_values_text() -> str:
         return f.read()
 
 
-class Layer(NamedTuple):
+class Layer(Record):
     """One user source, kept so that errors can say where a value came from."""
 
     source: str
@@ -128,7 +141,7 @@ class Layer(NamedTuple):
     """The file's text, for finding line numbers on the error path."""
 
 
-class Values(NamedTuple):
+class Values(Record):
     """The values of one release: what the user gave, and the result over the defaults."""
 
     merged: dict[str, Any]
@@ -174,17 +187,13 @@ def _read_file(path: str, stdin_used: list[bool]) -> tuple[str, bytes]:
     return path, _read_path(path, path)
 
 
-def _read_path(path: str, source: str) -> bytes:
+def _read_path(path: str, source: str, what: str = "values file") -> bytes:
     """A file's bytes, at most the input limit (pipes and devices included)."""
     try:
         with open(path, "rb") as f:
             return read_bounded(f, source)
-    except FileNotFoundError:
-        raise ValuesError(Problem("", "file not found", source)) from None
-    except IsADirectoryError:
-        raise ValuesError(Problem("", "is a directory, not a file", source)) from None
-    except OSError as exc:
-        raise ValuesError(Problem("", f"cannot read: {exc.strerror}", source)) from None
+    except OSError as exc:  # the file is the problem's source: "values file not found (x)"
+        raise ValuesError(Problem("", f"{what} {os_reason(exc)}", source)) from None
 
 
 def load_values(
@@ -196,24 +205,24 @@ def load_values(
     set_files: Iterable[str] = (),
     user_values: Iterable[dict[str, Any]] = (),
     read_file: Callable[[str], str] | None = None,
-    presets: Iterable[str] = (),
-    preset_dirs: Iterable[str | os.PathLike[str]] = (),
+    preset_layers: Iterable[Layer] = (),
     chart_version: str | None = None,
+    problems: Iterable[Problem] = (),
 ) -> Values:
     """Layer values exactly as Helm does and return them, not yet validated.
 
-    Order: defaults ← ``presets`` by name, in the order given (searched in ``preset_dirs``
-    first, then among the built-in ones) ← ``user_values`` dicts (for API callers) ← each
+    Order: defaults ← ``preset_layers`` (presets the caller resolved, in order) ←
+    ``user_values`` dicts (for API callers) ← each
     file in order (``"-"`` is standard input) ← ``set_json`` ← ``sets`` ← ``set_strings``
     ← ``set_files``. Every problem found while reading (unreadable files, bad YAML, bad
     ``--set`` syntax) is reported together in one :class:`ValuesError`.
 
     ``chart_version`` (``0.4.9``, ``0.4``, ``latest``) lays the values over that upstream
     release's defaults instead of the built-in ones (``default``: the built-in ones).
+    ``problems`` are ones the caller found already (presets it could not resolve), reported
+    with the loader's own.
     """
-    from modelservice.values import setparser
-
-    problems: list[Problem] = []
+    problems = list(problems)
     chart = None
     if chart_version is not None:
         from modelservice.charts.versions import choose
@@ -224,16 +233,9 @@ def load_values(
             problems.extend(exc.problems)
     layers: list[Layer] = []
     user: dict[str, Any] = {}
-    presets = list(presets)
-    if presets:
-        from modelservice.presets import resolve
-
-        try:
-            for preset, doc, text in resolve(presets, preset_dirs):
-                user = merge_user(user, doc)
-                layers.append(Layer(f"preset {preset.name}", doc, text))
-        except ValuesError as exc:
-            problems.extend(exc.problems)
+    for layer in preset_layers:
+        user = merge_user(user, layer.values)
+        layers.append(layer)
     for extra in user_values:
         check_size(extra, "<api values>")
         user = merge_user(user, extra)
@@ -248,11 +250,39 @@ def load_values(
             continue
         user = merge_user(user, doc)
         layers.append(Layer(name, doc, data.decode("utf-8", "replace")))
+    set_json, sets, set_strings, set_files = (
+        list(set_json),
+        list(sets),
+        list(set_strings),
+        list(set_files),
+    )
+    if set_json or sets or set_strings or set_files:
+        user = _apply_flags(
+            user, layers, problems, set_json, sets, set_strings, set_files, read_file
+        )
+    if problems:
+        raise ValuesError(problems)
+    return from_user(user, layers, chart=chart)
+
+
+def _apply_flags(
+    user: dict[str, Any],
+    layers: list[Layer],
+    problems: list[Problem],
+    set_json: list[str],
+    sets: list[str],
+    set_strings: list[str],
+    set_files: list[str],
+    read_file: Callable[[str], str] | None,
+) -> dict[str, Any]:
+    """Parse the ``--set*`` flags into (a copy of) ``user``, in Helm's order; each flag
+    becomes a layer, and each bad flag a problem."""
+    from modelservice.values import setparser
 
     def reader(path: str) -> str:
         if read_file is not None:
             return read_file(path)
-        data = _read_path(path, f"--set-file {path}")
+        data = _read_path(path, f"--set-file {path}", "file")
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -293,8 +323,6 @@ def load_values(
                 problems.extend(exc.problems)
                 continue
             layers.append(Layer(source, single))
-    if problems:
-        raise ValuesError(problems)
-    if copied:  # --set can build what no YAML file can be refused for: deep nesting
+    if copied and not problems:  # --set can build what no YAML file refuses: deep nesting
         check_size(user, "--set flags")
-    return from_user(user, layers, chart=chart)
+    return user

@@ -9,16 +9,21 @@ place. Kubernetes sub-objects that the values pass through stay plain mappings.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from modelservice._record import Record
 
-CHART_NAME = "llm-d-modelservice"
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import Any
+
+    Obj = dict[str, Any]
+else:
+    Obj = dict
+
 CHART_VERSION = "0.0.9"
 APP_VERSION = "0.0.1"
 
-Obj = dict[str, Any]
 
-
-class ModelURI(NamedTuple):
+class ModelURI(Record):
     """A parsed ``modelArtifacts.uri``."""
 
     scheme: str
@@ -35,10 +40,10 @@ class ModelURI(NamedTuple):
     """``oci``: the image reference."""
 
 
-class Parallelism(NamedTuple):
-    tensor: int = 1
-    data: int = 1
-    data_local: int = 1
+class Parallelism(Record):
+    tensor: int
+    data: int
+    data_local: int
 
     @property
     def workers(self) -> int:
@@ -50,7 +55,7 @@ class Parallelism(NamedTuple):
         return self.tensor * self.data_local
 
 
-class Container(NamedTuple):
+class Container(Record):
     name: str
     image: str
     model_command: str
@@ -68,7 +73,7 @@ class Container(NamedTuple):
     the order the renderer emits them."""
 
 
-class Role(NamedTuple):
+class Role(Record):
     name: str
     """``decode`` or ``prefill``."""
     create: bool
@@ -81,36 +86,36 @@ class Role(NamedTuple):
     image_pull_secrets: tuple[Obj, ...]
     pod_security_context: Obj | None
     containers: tuple[Container, ...]
-    accelerator_resource: str | None = None
+    accelerator_resource: str | None
     """The extended resource carrying the accelerator count (None: CPU only)."""
-    annotations: Obj | None = None
-    pod_annotations: Obj | None = None
-    pod_labels: Obj | None = None
-    pod_controls: tuple[tuple[str, Any], ...] = ()
+    annotations: Obj | None
+    pod_annotations: Obj | None
+    pod_labels: Obj | None
+    pod_controls: tuple[tuple[str, Any], ...]
     """Pod spec fields copied as written (nodeSelector, tolerations, ...)."""
-    affinity: Obj | None = None
-    init_containers: tuple[Obj, ...] = ()
-    strategy: Obj | None = None
-    sub_group_policy: Obj | None = None
-    startup_policy: str | None = None
-    pod_monitor: Obj | None = None
+    affinity: Obj | None
+    init_containers: tuple[Obj, ...]
+    strategy: Obj | None
+    sub_group_policy: Obj | None
+    startup_policy: str | None
+    pod_monitor: Obj | None
     """``{port, path, interval, labels, annotations}`` when a PodMonitor is wanted."""
 
 
-class Proxy(NamedTuple):
+class Proxy(Record):
     image: str | None
     target_port: int
     debug_level: int
-    enabled: bool = True
-    connector: str = "nixlv2"
-    image_pull_policy: str = "Always"
-    secure: bool | None = None
-    prefiller_use_tls: bool | None = None
-    cert_path: str | None = None
-    extra_args: tuple[str, ...] = ()
+    enabled: bool
+    connector: str
+    image_pull_policy: str
+    secure: bool | None
+    prefiller_use_tls: bool | None
+    cert_path: str | None
+    extra_args: tuple[str, ...]
 
 
-class Epp(NamedTuple):
+class Epp(Record):
     create: bool
     image: str | None
     replicas: int
@@ -124,19 +129,19 @@ class Epp(NamedTuple):
     service_port: int
     service_target_port: int
     service_app_protocol: str | None
-    image_pull_policy: str = "Always"
-    resources: Obj | None = None
-    node_selector: Obj | None = None
-    tolerations: tuple[Obj, ...] | None = None
-    extra_args: tuple[str, ...] = ()
-    plugins_config_file: str | None = None
+    image_pull_policy: str
+    resources: Obj | None
+    node_selector: Obj | None
+    tolerations: tuple[Obj, ...] | None
+    extra_args: tuple[str, ...]
+    plugins_config_file: str | None
     """The scheduler configuration the EPP loads (a file of its ConfigMap); None: no
     ConfigMap, no config flag (v1alpha2-era pickers that take scorers from env)."""
-    plugins_configs: tuple[tuple[str, str], ...] = ()
+    plugins_configs: tuple[tuple[str, str], ...]
     """The files of the EPP ConfigMap, (name, text), in output order."""
 
 
-class Routing(NamedTuple):
+class Routing(Record):
     model_name: str | None
     service_port: int
     proxy: Proxy
@@ -148,17 +153,16 @@ class Routing(NamedTuple):
     route_matches: tuple[Obj, ...] | None
     route_pool_name: str | None
     epp: Epp
-    pool_name: str | None = None
+    pool_name: str | None
     """``routing.inferencePool.name``; the fullname when None."""
-    pool_api_version: str = "inference.networking.x-k8s.io/v1alpha2"
-    route_rules: tuple[Obj, ...] | None = None
-    route_timeouts: Obj | None = None
-    model_create: bool = False
-    model_object_name: str | None = None
-    model_criticality: str = "Critical"
+    pool_api_version: str
+    route_timeouts: Obj | None
+    model_create: bool
+    model_object_name: str | None
+    model_criticality: str
 
 
-class ModelService(NamedTuple):
+class ModelService(Record):
     """Everything the renderer needs to know about one release."""
 
     release: str
@@ -173,10 +177,13 @@ class ModelService(NamedTuple):
     routing: Routing
     decode: Role
     prefill: Role
-    mount_path: str = "/model-cache"
-    model_read_only: bool = True
-    service_account_override: str | None = None
-    extra_objects: tuple[Obj, ...] = ()
+    mount_path: str
+    model_read_only: bool
+    service_account_override: str | None
+    extra_objects: tuple[Obj, ...]
+    roles_present: bool
+    """Whether the values hold ``decode`` or ``prefill`` at all (created or not): the chart
+    renders the pods' ServiceAccount then, so it outlives a role switched off and on."""
 
     @property
     def roles(self) -> tuple[Role, Role]:

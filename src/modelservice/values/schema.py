@@ -18,13 +18,23 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from functools import lru_cache
-from typing import Any
 
 from modelservice.errors import Problem
+from modelservice.naming import POOL_V1, POOL_V1ALPHA2
+from modelservice.quantity import QUANTITY_FORM, QUANTITY_PATTERN, quantity_problem
+
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import Any
+
+    Schema = dict[str, Any]
+    # Paths are linked (parent, key) pairs, turned into text only when a problem is reported.
+    _Path = tuple[Any, str | int] | None
+    _Check = Callable[[Any, _Path, list[Problem]], None]
+else:
+    Schema = dict
 
 SCHEMA_ID = "https://llm-d.ai/schemas/modelservice/values.schema.json"
-
-Schema = dict[str, Any]
 
 
 def _s(type_: str | list[str], description: str, **kw: Any) -> Schema:
@@ -75,8 +85,10 @@ def _defs() -> dict[str, Schema]:
         "maximum": 65535,
     }
     quantity = {
-        "description": "A Kubernetes quantity such as 16Gi, 500m or 8.",
+        "description": f"A Kubernetes quantity: {QUANTITY_FORM}.",
         "type": ["string", "integer", "number"],
+        "pattern": QUANTITY_PATTERN,
+        "minimum": 0,
     }
     k8s: dict[str, Schema] = {
         "port": port,
@@ -96,6 +108,14 @@ def _defs() -> dict[str, Schema]:
             "A Kubernetes Volume.",
             {
                 "name": _s("string", "Volume name, referenced by volumeMounts.", minLength=1),
+                "emptyDir": _obj(
+                    "A scratch directory that lives as long as the pod.",
+                    {
+                        "medium": _s("string", "Backing medium: '' (node disk) or Memory."),
+                        "sizeLimit": _ref("quantity", "Largest size allowed."),
+                    },
+                    open_=True,
+                ),
             },
             required=["name"],
             open_=True,
@@ -257,7 +277,11 @@ def _defs() -> dict[str, Schema]:
                     "data": _s(
                         "integer", "Data parallel size (across all pods of a group).", minimum=1
                     ),
-                    "dataLocal": _s("integer", "Data parallel ranks per pod.", minimum=1),
+                    "dataLocal": _s(
+                        "integer",
+                        "Data parallel ranks per pod (default 1, or data / workers).",
+                        minimum=1,
+                    ),
                     "workers": _s(
                         "integer",
                         "Pods per LeaderWorkerSet group; data = dataLocal x workers (any two "
@@ -312,7 +336,12 @@ def _defs() -> dict[str, Schema]:
             "hostIPC": _s("boolean", "Use the host's IPC namespace."),
             "hostPID": _s("boolean", "Use the host's PID namespace."),
             "initContainers": _list(
-                "Init containers, after the routing proxy on decode pods.", _ref("object")
+                "Init containers, after the routing proxy on decode pods.",
+                _obj(
+                    "A Kubernetes Container, passed through as written.",
+                    {"resources": _ref("resources", "Resource requests and limits.")},
+                    open_=True,
+                ),
             ),
             "strategy": _ref("object", "Deployment update strategy (not with multinode)."),
             "subGroupPolicy": _ref("object", "LeaderWorkerSet subGroupPolicy (multinode only)."),
@@ -368,17 +397,16 @@ def _root() -> Schema:
                     "debugLevel": _s("integer", "Proxy log verbosity (-v).", minimum=0),
                     "enabled": _s(
                         "boolean",
-                        "Run the proxy (default true); when false, decode vLLM listens on "
-                        "servicePort itself.",
+                        "Run the proxy; when false, decode vLLM listens on servicePort itself.",
                     ),
                     "connector": _s(
                         "string",
-                        "KV transfer connector (--connector, default nixlv2).",
+                        "KV transfer connector (--connector).",
                         minLength=1,
                     ),
                     "imagePullPolicy": _s(
                         "string",
-                        "Proxy image pull policy (default Always).",
+                        "Proxy image pull policy.",
                         enum=["Always", "IfNotPresent", "Never"],
                     ),
                     "secure": _s("boolean", "Serve TLS (--secure-proxy)."),
@@ -402,8 +430,8 @@ def _root() -> Schema:
                         "string",
                         "InferencePool API: the v1alpha2 shape of GAIE 0.4, or the GA v1.",
                         enum=[
-                            "inference.networking.x-k8s.io/v1alpha2",
-                            "inference.networking.k8s.io/v1",
+                            POOL_V1ALPHA2,
+                            POOL_V1,
                         ],
                     ),
                 },
@@ -411,11 +439,11 @@ def _root() -> Schema:
             "inferenceModel": _obj(
                 "An InferenceModel for the served model (v1alpha2 pools only).",
                 {
-                    "create": _s("boolean", "Create the InferenceModel (default false)."),
+                    "create": _s("boolean", "Create the InferenceModel."),
                     "name": _s("string", "Its name (default: the fullname).", minLength=1),
                     "criticality": _s(
                         "string",
-                        "Request criticality (default Critical).",
+                        "Request criticality.",
                         enum=["Critical", "Standard", "Sheddable"],
                     ),
                 },
@@ -500,7 +528,7 @@ def _root() -> Schema:
                     },
                     "imagePullPolicy": _s(
                         "string",
-                        "EPP image pull policy (default Always).",
+                        "EPP image pull policy.",
                         enum=["Always", "IfNotPresent", "Never"],
                     ),
                     "service": _obj(
@@ -559,10 +587,10 @@ def _root() -> Schema:
                     ),
                     "mountPath": _s(
                         "string",
-                        "Where the model volume is mounted (default /model-cache).",
+                        "Where the model volume is mounted.",
                         pattern="^/",
                     ),
-                    "readOnly": _s("boolean", "Mount a pvc:// claim read-only (default true)."),
+                    "readOnly": _s("boolean", "Mount a pvc:// claim read-only."),
                 },
             ),
             "accelerator": _obj(
@@ -609,8 +637,31 @@ def _root() -> Schema:
 
 @lru_cache(maxsize=1)
 def values_schema() -> Schema:
-    """The JSON Schema of the values (shared; do not modify)."""
-    return _root()
+    """The JSON Schema of the values (shared; do not modify). Defaults are not written in
+    the schema's code: they are copied in from the defaults document, their one source."""
+    from modelservice.values.layering import default_values
+
+    root = _root()
+    _annotate_defaults(root, default_values(), root)
+    return root
+
+
+def _annotate_defaults(schema: Schema, defaults: Any, root: Schema) -> None:
+    """Copy scalar defaults into the schema; a shared definition (``$ref``, the two roles)
+    gets them once, as both places have the same defaults."""
+    if "$ref" in schema:
+        schema = _resolve(schema, root)
+    props = schema.get("properties")
+    if not isinstance(props, dict) or not isinstance(defaults, dict):
+        return
+    for key, sub in props.items():
+        if key not in defaults or not isinstance(sub, dict):
+            continue
+        value = defaults[key]
+        if isinstance(value, dict):
+            _annotate_defaults(sub, value, root)
+        elif value is not None and not isinstance(value, list):
+            sub["default"] = value
 
 
 def schema_json() -> str:
@@ -652,11 +703,12 @@ def _describe(value: Any) -> str:
 
 
 def join_path(path: str, key: str | int) -> str:
-    """Extend a key path: ``a`` + ``b`` → ``a.b``; ``a`` + 3 → ``a[3]``."""
+    """Extend a key path: ``a`` + ``b`` → ``a.b``; ``a`` + 3 → ``a[3]``; a key holding
+    ``.`` or ``[`` is quoted (``limits."nvidia.com/gpu"``)."""
     if isinstance(key, int):
         return f"{path}[{key}]"
-    if not re.fullmatch(r"[A-Za-z0-9_\-/]+", key):
-        key = f'"{key}"' if "." in key or "[" in key else key
+    if "." in key or "[" in key:
+        key = f'"{key}"'
     return f"{path}.{key}" if path else key
 
 
@@ -686,10 +738,6 @@ def iter_schema_problems(value: Any) -> Iterator[Problem]:
 
 # The validator is compiled once per process: each schema node becomes a closure, so that
 # checking a document costs one call per value and no dictionary lookups into the schema.
-# Paths are linked (parent, key) pairs turned into text only when a problem is reported.
-
-_Path = tuple[Any, str | int] | None
-_Check = Callable[[Any, _Path, list[Problem]], None]
 
 
 def _path_text(path: _Path) -> str:
@@ -702,6 +750,9 @@ def _path_text(path: _Path) -> str:
         text = join_path(text, key)
     return text
 
+
+#: Patterns whose failures deserve a better message than "does not match <regex>".
+_PATTERN_CHECKS: dict[str, Callable[[str], str | None]] = {QUANTITY_PATTERN: quantity_problem}
 
 _PY_TYPES: dict[str, tuple[type, ...]] = {
     "object": (dict,),
@@ -744,16 +795,25 @@ def _compile_node(schema: Schema, compile_node: Callable[[Schema], _Check]) -> _
     wanted = " or ".join(_ARTICLE[n] for n in names)
     enum = schema.get("enum")
     min_len = schema.get("minLength", 0)
-    pattern = re.compile(schema["pattern"]) if "pattern" in schema else None
+    # A pattern with a message of its own is checked by its own function (no regex).
+    pattern_check = _PATTERN_CHECKS.get(schema.get("pattern", ""))
+    pattern = re.compile(schema["pattern"]) if "pattern" in schema and not pattern_check else None
     minimum, maximum = schema.get("minimum"), schema.get("maximum")
-    props = {k: compile_node(v) for k, v in schema.get("properties", {}).items()}
-    descs = {k: _resolve_desc(v) for k, v in schema.get("properties", {}).items()}
+    properties: dict[str, Schema] = schema.get("properties", {})
+    # Sub-schemas are compiled when a value first reaches them: a run checks one values
+    # document, which touches a fraction of the schema.
+    props: dict[str, _Check] = {}
+    for name, sub in properties.items():
+        props[name] = _deferred(props, name, sub, compile_node)
     required = tuple(schema.get("required", ()))
     extra = schema.get("additionalProperties", True)
-    extra_check = compile_node(extra) if isinstance(extra, dict) else None
+    later: dict[str, _Check] = {}
+    if isinstance(extra, dict):
+        later["extra"] = _deferred(later, "extra", extra, compile_node)
+    if "items" in schema:
+        later["items"] = _deferred(later, "items", schema["items"], compile_node)
     closed = extra is False
     allowed = sorted(props)
-    items = compile_node(schema["items"]) if "items" in schema else None
     min_items = schema.get("minItems", 0)
 
     def check(value: Any, path: _Path, out: list[Problem]) -> None:
@@ -775,7 +835,11 @@ def _compile_node(schema: Schema, compile_node: Callable[[Schema], _Check]) -> _
         if isinstance(value, str):
             if len(value) < min_len:
                 out.append(Problem(_path_text(path), "must not be empty"))
-            if pattern is not None and not pattern.search(value):
+            if pattern_check is not None:
+                problem = pattern_check(value)
+                if problem:
+                    out.append(Problem(_path_text(path), problem))
+            elif pattern is not None and not pattern.search(value):
                 out.append(
                     Problem(
                         _path_text(path), f"{_describe(value)} does not match {pattern.pattern}"
@@ -784,7 +848,7 @@ def _compile_node(schema: Schema, compile_node: Callable[[Schema], _Check]) -> _
         elif isinstance(value, dict):
             for req in required:
                 if req not in value:
-                    desc = descs.get(req, "")
+                    desc = _resolve_desc(properties[req]) if req in properties else ""
                     out.append(
                         Problem(
                             join_path(_path_text(path), req),
@@ -797,20 +861,20 @@ def _compile_node(schema: Schema, compile_node: Callable[[Schema], _Check]) -> _
                     sub(item, (path, key), out)
                 elif closed:
                     hint = suggest(key, allowed) if isinstance(key, str) else None
-                    msg = "unknown key" + (f"; did you mean {hint!r}?" if hint else "")
-                    out.append(
-                        Problem(
-                            _path_text((path, key)), f"{msg} (allowed here: {', '.join(allowed)})"
-                        )
+                    msg = (
+                        f"unknown key; did you mean {hint!r}?"
+                        if hint
+                        else f"unknown key (allowed here: {', '.join(allowed)})"
                     )
-                elif extra_check is not None:
-                    extra_check(item, (path, key), out)
+                    out.append(Problem(_path_text((path, key)), msg))
+                elif "extra" in later:
+                    later["extra"](item, (path, key), out)
         elif isinstance(value, list):
             if len(value) < min_items:
                 out.append(Problem(_path_text(path), f"must have at least {min_items} item(s)"))
-            if items is not None:
+            if "items" in later:
                 for i, item in enumerate(value):
-                    items(item, (path, i), out)
+                    later["items"](item, (path, i), out)
         elif not isinstance(value, bool) and isinstance(value, int | float):
             if minimum is not None and value < minimum:
                 out.append(Problem(_path_text(path), f"must be at least {minimum}, got {value}"))
@@ -818,6 +882,19 @@ def _compile_node(schema: Schema, compile_node: Callable[[Schema], _Check]) -> _
                 out.append(Problem(_path_text(path), f"must be at most {maximum}, got {value}"))
 
     return check
+
+
+def _deferred(
+    table: dict[str, _Check], key: str, schema: Schema, compile_node: Callable[[Schema], _Check]
+) -> _Check:
+    """A checker that compiles ``schema`` on its first call and puts the compiled checker
+    in its place in ``table``, so that later calls go straight to it."""
+
+    def first(value: Any, path: _Path, out: list[Problem]) -> None:
+        check = table[key] = compile_node(schema)
+        check(value, path, out)
+
+    return first
 
 
 def _resolve_desc(schema: Schema) -> str:

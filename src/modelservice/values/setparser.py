@@ -30,7 +30,7 @@ import re
 from collections.abc import Callable
 from typing import Any, Final, Literal
 
-from modelservice.errors import ModelServiceError, Problem, SetSyntaxError, type_name
+from modelservice.errors import ModelServiceError, Problem, SetSyntaxError, os_reason, type_name
 
 __all__ = [
     "MAX_INDEX",
@@ -376,8 +376,8 @@ class _Parser:
                 raise
             except (OSError, ValueError) as exc:
                 raise self._error(
-                    path, f"cannot read file {raw!r}: {exc}", "KEY=PATH to a readable text file"
-                ) from exc
+                    path, f"file {raw!r}: {os_reason(exc)}", "KEY=PATH to a readable text file"
+                ) from None
         return raw
 
     def _json_value(self, path: str) -> Any:

@@ -11,10 +11,13 @@ laughs"), deep nesting and invalid UTF-8 become clean :class:`ValuesError` s.
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from modelservice._yaml import yaml
+from modelservice._yaml import lazy_compile, yaml
 from modelservice.errors import Problem, ValuesError, type_name
+
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import Any
 
 try:  # libyaml is present in PyYAML's wheels; the pure-Python loader is a slow fallback.
     _BaseLoader: type[Any] = yaml.CSafeLoader
@@ -44,7 +47,7 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
 _Loader.yaml_implicit_resolvers = {}
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:bool",
-    re.compile(
+    lazy_compile(
         r"^(?:y|Y|yes|Yes|YES|true|True|TRUE|on|On|ON"
         r"|n|N|no|No|NO|false|False|FALSE|off|Off|OFF)$"
     ),
@@ -52,29 +55,29 @@ _Loader.add_implicit_resolver(
 )
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:int",
-    re.compile(
+    lazy_compile(
         r"""^(?:[-+]?0b[0-1_]+
         |[-+]?0[0-7_]+
         |[-+]?(?:0|[1-9][0-9_]*)
         |[-+]?0x[0-9a-fA-F_]+)$""",
-        re.X,
+        re.VERBOSE,
     ),
     list("-+0123456789"),
 )
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:float",
-    re.compile(
+    lazy_compile(
         r"""^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?
         |[-+]?\.(?:inf|Inf|INF)
         |\.(?:nan|NaN|NAN))$""",
-        re.X,
+        re.VERBOSE,
     ),
     list("-+0123456789."),
 )
 _Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
+    "tag:yaml.org,2002:null", lazy_compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
 )
-_Loader.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"^(?:<<)$"), ["<"])
+_Loader.add_implicit_resolver("tag:yaml.org,2002:merge", lazy_compile(r"^(?:<<)$"), ["<"])
 
 _BOOL = {
     "y": True,

@@ -48,13 +48,13 @@ def option_values(option: DeploymentOption) -> dict[str, Any]:
         "accelerator": {"type": "nvidia"},
         "modelArtifacts": {
             "uri": f"hf://{option.model}",
-            # The served name; later chart releases read it here, ours in either place.
+            # The served name. Later chart releases read it only here (their schemas refuse
+            # routing.modelName), and the default mode takes it here too.
             "name": option.model,
             # The weights must fit in one replica's GPU memory: an upper bound for the
             # download volume.
             "size": f"{option.gpus_per_replica * option.gpu_memory_gb}Gi",
         },
-        "routing": {"modelName": option.model},
         "decode": {
             "replicas": option.replicas,
             "parallelism": {"tensor": option.tensor_parallel},
@@ -131,8 +131,7 @@ def values_document(rec: Recommendation, option: DeploymentOption) -> str:
         "(the catalog's base price, 730 h a month)",
         f"- modelArtifacts.size: one replica's GPU memory ({option.gpus_per_replica} x "
         f"{option.gpu_memory_gb} GB), a bound on the weights' size",
-        "- modelArtifacts.uri and .name, routing.modelName: the model id as the planner's data "
-        "spell it",
+        "- modelArtifacts.uri and .name: the model id as the planner's data spell it",
         "",
         "Not from the planner's data: the vLLM image, CPU "
         f"({requests.get('cpu', '-')}) and memory ({requests.get('memory', '-')}) of the "

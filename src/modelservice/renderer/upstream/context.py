@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from modelservice.charts.behaviour import Behaviour, behaviour
-from modelservice.charts.versions import CHART_NAME, ChartVersion
+from modelservice.charts.versions import ChartVersion
 from modelservice.datatree import copy_tree
 from modelservice.errors import ModelServiceError, Problem, ValuesError
+from modelservice.naming import CHART_NAME
 from modelservice.renderer.upstream.gosem import default, get, go_str, truthy
 
 Obj = dict[str, Any]

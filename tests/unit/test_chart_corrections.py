@@ -1,5 +1,5 @@
-"""The documented fixes over the 0.0.9 chart (F1-F10) and oci:// model volumes, asserted on
-the rendered objects."""
+"""Where the default mode corrects the 0.0.9 chart (the shared conformance README lists
+these corrections), and oci:// model volumes, asserted on the rendered objects."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ def test_public_render_in_fresh_interpreter() -> None:
     assert proc.stdout == "ok\n"
 
 
-# --------------------------------------------------------------------------- F1 pvc path
+# ------------------------------------------------------- a pvc:// model path lies under the mount
 
 
 def test_f1_pvc_path_argument_vllm_serve_and_image_default() -> None:
@@ -101,7 +101,7 @@ def test_f1_pvc_path_with_trailing_slash() -> None:
     assert first(objs, "decode")["args"][0] == "/model-cache/a/b"
 
 
-# --------------------------------------------------------------------------- F2 per-role
+# ----------------------------------------------------- each role's pod uses only its own settings
 
 
 def test_f2_role_settings_do_not_leak() -> None:
@@ -180,7 +180,7 @@ def test_f2_multinode_roles_do_not_leak() -> None:
     assert "imagePullSecrets" not in pod_spec(objs, "prefill", template="workerTemplate")
 
 
-# --------------------------------------------------------------------------- F3 env
+# ---------------------------------------------------------- every container gets a valid env list
 
 
 def test_f3_env_order_with_user_env_hf_and_secret() -> None:
@@ -248,7 +248,7 @@ def test_f3_every_container_gets_env() -> None:
     assert "args" not in side
 
 
-# --------------------------------------------------------------------------- F4 probes
+# ------------------------------------------------------------------- probes nest under their keys
 
 
 def test_f4_probes_nested() -> None:
@@ -262,7 +262,7 @@ def test_f4_probes_nested() -> None:
         assert flattened not in c
 
 
-# --------------------------------------------------------------------------- F5 multinode
+# ------------------------------------------------------------------ multinode without autoscaling
 
 
 def test_f5_multinode_without_autoscaling_key() -> None:
@@ -311,7 +311,7 @@ def test_f5_autoscaling_null_is_disabled() -> None:
     assert workload(objs, "decode")["spec"]["replicas"] == 2
 
 
-# --------------------------------------------------------------------------- F6/F7 args
+# ----------------------------------------------------------- vllmServe and imageDefault arguments
 
 
 def test_f6_vllm_serve_args_order_decode_and_prefill() -> None:
@@ -499,7 +499,7 @@ def test_custom_command_is_left_alone() -> None:
     assert c["args"] == ["run"]
 
 
-# --------------------------------------------------------------------------- F8 ports
+# ------------------------------------------------------------------- container ports are rendered
 
 
 def test_f8_ports_rendered() -> None:
@@ -511,7 +511,7 @@ def test_f8_ports_rendered() -> None:
     assert "ports" not in first(objs, "prefill")
 
 
-# --------------------------------------------------------------------------- F9 replicas 0
+# ---------------------------------------------------------------------------- replicas: 0 stays 0
 
 
 def test_f9_replicas_zero_kept() -> None:
@@ -525,7 +525,7 @@ def test_f9_replicas_zero_kept_multinode() -> None:
     assert workload(objs, "decode")["spec"]["replicas"] == 0
 
 
-# --------------------------------------------------------------------------- F10 accelerators
+# ------------------------------------------------------ accelerator counts follow the parallelism
 
 
 def _gpu_of(role_values: dict[str, Any], role: str = "decode") -> tuple[Any, Any, tuple[Any, ...]]:
@@ -674,7 +674,7 @@ def test_f10_applies_to_every_lws_template() -> None:
         assert gpu(first(objs, "decode", template=template)) == ("4", "4")
 
 
-# --------------------------------------------------------------------------- oci://
+# ----------------------------------------------------------------------------------------- oci://
 
 
 def test_oci_image_volume_pull_policy_default_always() -> None:
@@ -713,7 +713,7 @@ def test_hf_volume_is_empty_dir_with_size() -> None:
     ]
 
 
-# --------------------------------------------------------------------------- other chart rules
+# ------------------------------------------------------------------------------ other chart rules
 
 
 def test_routing_proxy_sidecar_only_on_decode() -> None:

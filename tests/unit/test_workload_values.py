@@ -1,6 +1,6 @@
-"""'Beyond the seed' values keys, part 1: accelerators, parallelism.workers, model
-artifacts (name, mountPath, readOnly, pvc+hf), per-role pod/workload controls, PodMonitor,
-serviceAccountOverride and container pass-through fields."""
+"""Values keys this tool adds for the model-serving workloads: accelerators,
+parallelism.workers, model artifacts (name, mountPath, readOnly, pvc+hf), per-role pod and
+workload controls, PodMonitor, serviceAccountOverride and container pass-through fields."""
 
 from __future__ import annotations
 
@@ -105,7 +105,10 @@ def test_accelerator_type_resource_names(kind: str, resource: str) -> None:
 
 def test_accelerator_count_is_tensor_times_data_local_as_string() -> None:
     objs = objects(
-        base(accelerator={"type": "amd"}, decode={"parallelism": {"tensor": 3, "data": 2}})
+        base(
+            accelerator={"type": "amd"},
+            decode={"parallelism": {"tensor": 3, "data": 2, "dataLocal": 2}},
+        )
     )
     assert resources(first(objs, "decode")) == {
         "limits": {"amd.com/gpu": "6"},
@@ -800,12 +803,14 @@ def test_sub_group_and_startup_policy_on_lws() -> None:
             },
         )
     )
-    lwt = workload(objs, "prefill")["spec"]["leaderWorkerTemplate"]
+    spec = workload(objs, "prefill")["spec"]
+    lwt = spec["leaderWorkerTemplate"]
     assert lwt["subGroupPolicy"] == {"subGroupSize": 1}
-    assert lwt["startupPolicy"] == "LeaderCreated"
+    # LeaderWorkerSet v1: startupPolicy is a field of the spec, not of the template
+    assert spec["startupPolicy"] == "LeaderCreated" and "startupPolicy" not in lwt
     assert lwt["size"] == 2
-    d = workload(objs, "decode")["spec"]["leaderWorkerTemplate"]
-    assert "subGroupPolicy" not in d and "startupPolicy" not in d
+    d = workload(objs, "decode")["spec"]
+    assert "subGroupPolicy" not in d["leaderWorkerTemplate"] and "startupPolicy" not in d
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
-"""'Beyond the seed' values keys, part 2: routing proxy options, InferencePool name and v1
-API, InferenceModel, HTTPRoute rules/timeouts, extraObjects, EPP options, additivity, and
-the JSON Schema entries of every new key."""
+"""Values keys this tool adds for routing and beyond: routing proxy options, InferencePool
+name and v1 API, InferenceModel, HTTPRoute rules/timeouts, extraObjects, EPP options,
+additivity, and the JSON Schema entries of every added key."""
 
 from __future__ import annotations
 
