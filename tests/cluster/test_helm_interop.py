@@ -78,15 +78,19 @@ def test_ours_then_helm_then_ours_then_helm_rollback(
 
 @pytest.mark.parametrize("example", EXAMPLES)
 def test_helm_install_then_ours(cluster: Any, namespace: str, helm: Path, example: str) -> None:
-    """helm install → modelservice diff (our fixes over the chart, nothing refused) →
-    modelservice upgrade → modelservice diff: no changes; helm sees our revision."""
+    """helm install → modelservice diff: no changes (rendered as the chart Helm recorded) →
+    diff in the default mode (our fixes over the chart, nothing refused) → modelservice
+    upgrade to the default mode → modelservice diff: no changes; helm sees our revision."""
     kc, values = cluster.kubeconfig, str(CASES / example / "values.yaml")
     run_helm(helm, kc, "install", "hx", str(CHART), "-n", namespace, "-f", values)
-    diff = cli(kc, "diff", "hx", "-n", namespace, "-f", values)
+    same = cli(kc, "diff", "hx", "-n", namespace, "-f", values)
+    assert same.returncode == EXIT_OK, same.stdout + same.stderr
+    default = ("--chart-version", "default")
+    diff = cli(kc, "diff", "hx", "-n", namespace, "-f", values, *default)
     assert diff.returncode == EXIT_CHANGES, diff.stdout + diff.stderr
     assert "(update)" in diff.stdout and "immutable" not in diff.stdout + diff.stderr
     assert "Deployment/hx-llm-d-modelservice-epp" not in diff.stdout  # same as the chart's
-    ok(cli(kc, "upgrade", "hx", "-n", namespace, "-f", values))
+    ok(cli(kc, "upgrade", "hx", "-n", namespace, "-f", values, *default))
     again = cli(kc, "diff", "hx", "-n", namespace, "-f", values)
     assert again.returncode == EXIT_OK, again.stdout + again.stderr
     assert helm_history(helm, kc, "hx", namespace) == [(1, "superseded"), (2, "deployed")]
