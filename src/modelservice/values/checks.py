@@ -864,7 +864,10 @@ def validate(values: Values, release: str, namespace: str = "default") -> Valida
     """Check the values and build the release's model; raise :class:`ValuesError` with every
     problem found (schema and semantic), each located in its source where possible."""
     problems = check_release_name(release)
-    schema_problems = list(iter_schema_problems(values.merged))
+    # The defaults pass the schema (a test holds them to it), and merging only adds the
+    # user's keys to theirs: checking what the user wrote gives the same verdict in a
+    # fraction of the time.
+    schema_problems = list(iter_schema_problems(values.user))
     merged = values.merged
     if schema_problems:
         # Still run the semantic rules, on the values minus what the schema refused, so
