@@ -6,13 +6,12 @@ catalogue does not hold is refused with the nearest ones, never guessed.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
+from modelservice._record import Record
 from modelservice.errors import Problem, ValuesError
 from modelservice.naming import CHART_NAME
 
 
-class ChartVersion(NamedTuple):
+class ChartVersion(Record):
     """One upstream release of the chart."""
 
     version: str
