@@ -491,3 +491,51 @@ def bench_vs_helm(runs: int, warmup: int) -> list[Figure]:
             note="user+sys of the process; helm's Go runtime uses several threads",
         ),
     ]
+
+
+CHART_VERSION_TARGET = 1.10
+"""``template --chart-version`` may cost at most 10% more than the default mode."""
+
+
+def bench_chart_version(runs: int, warmup: int) -> list[Figure]:
+    """``template --chart-version`` against the default mode on the same values, runs
+    interleaved; one old release (no schema, no templates in values) and the newest one
+    (its schema checked, its defaults holding templates that are evaluated)."""
+    section(
+        f"6. `template --chart-version` against the default mode (example-facebook values; "
+        f"{runs} interleaved runs each)"
+    )
+    base = [CONSOLE_SCRIPT, *TEMPLATE_ARGS]
+    variants = {
+        "0.0.20": [*base, "--chart-version", "0.0.20"],
+        "0.4.12": [*base, "--chart-version", "0.4.12", "--skip-schema-validation"],
+    }
+    for _ in range(warmup):
+        run_once(base)
+        for argv in variants.values():
+            run_once(argv)
+    default_runs: list[Run] = []
+    version_runs: dict[str, list[Run]] = {v: [] for v in variants}
+    for _ in range(runs):
+        default_runs.append(run_once(base))
+        for version, argv in variants.items():
+            version_runs[version].append(run_once(argv))
+    bad = [
+        r for r in default_runs + [r for rs in version_runs.values() for r in rs] if r.returncode
+    ]
+    if bad:
+        raise RuntimeError(f"a template run failed:\n{bad[0].stderr[-2000:]}")
+    d = _report_runs("template (default mode)", default_runs)
+    figures = []
+    for version, rs in version_runs.items():
+        v = _report_runs(f"template --chart-version {version}", rs)
+        figures.append(
+            Figure(
+                f"template --chart-version {version} / default mode (CPU, median ratio)",
+                v["cpu_median_ms"] / d["cpu_median_ms"],
+                "x",
+                CHART_VERSION_TARGET,
+                note=f"wall {v['median_ms']:.1f} ms vs {d['median_ms']:.1f} ms",
+            )
+        )
+    return figures

@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # Imported here so that a broken install is reported by the check above first.
     from bench_inprocess import bench_scaling, bench_throughput
-    from bench_process import bench_rss, bench_vs_helm, bench_wall
+    from bench_process import bench_chart_version, bench_rss, bench_vs_helm, bench_wall
 
     print(
         f"modelservice benchmarks{' (quick)' if args.quick else ''}: "
@@ -95,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     figures += bench_scaling(scale_seconds)
     figures += bench_rss(rss_runs)
     figures += bench_vs_helm(runs, warmup)
+    figures += bench_chart_version(runs, warmup)
     elapsed = time.perf_counter() - t0
 
     _table(figures)

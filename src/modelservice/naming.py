@@ -7,6 +7,8 @@ the same labels; so the rules and the label keys live here, once.
 
 from __future__ import annotations
 
+from modelservice.errors import Problem
+
 CHART_NAME = "llm-d-modelservice"
 FULLNAME_MAX = 55
 """The chart truncates at 55 so that ``-prefill`` still fits a 63-character name."""
@@ -43,3 +45,41 @@ def fullname(
     if name in release:
         return _trunc(release)
     return _trunc(f"{release}-{name}")
+
+
+# Kubernetes' name rules, checked by hand: compiling their regular expressions would cost
+# every run of the CLI more than checking a few names does.
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_LABEL_CHARS = _ALNUM | {"-"}
+
+
+def dns1123_label(text: str) -> bool:
+    """Lower-case letters, digits and '-', starting and ending with a letter or digit
+    (no length limit here: the callers say which applies)."""
+    return bool(text) and text[0] in _ALNUM and text[-1] in _ALNUM and _LABEL_CHARS.issuperset(text)
+
+
+def dns1123_subdomain(text: str) -> bool:
+    """DNS-1123 labels joined by dots."""
+    return bool(text) and all(dns1123_label(part) for part in text.split("."))
+
+
+def dns1035_label(text: str) -> bool:
+    """A DNS-1123 label that starts with a letter (Service names)."""
+    return dns1123_label(text) and text[0].isalpha()
+
+
+def check_release_name(release: str) -> list[Problem]:
+    """Helm's rule for release names: a DNS-1123 subdomain of at most 53 characters."""
+    if not release:
+        return [Problem("", "the release name must not be empty", "RELEASE argument")]
+    if len(release) > 53 or not dns1123_subdomain(release):
+        return [
+            Problem(
+                "",
+                f"invalid release name {release!r}: at most 53 lower-case letters, "
+                "digits, '-' and '.', starting and ending with a letter or digit",
+                "RELEASE argument",
+            )
+        ]
+    return []

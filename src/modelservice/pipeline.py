@@ -10,9 +10,7 @@ from collections.abc import Mapping
 
 from modelservice._record import Record
 from modelservice.errors import Problem, ValuesError, type_name
-from modelservice.values.checks import Validated, validate
 from modelservice.values.layering import Values, from_user
-from modelservice.values.model import ModelService
 from modelservice.values.yamlfile import check_size
 
 TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
@@ -21,6 +19,8 @@ if TYPE_CHECKING:
 
 if TYPE_CHECKING:
     from modelservice.charts.versions import ChartVersion
+    from modelservice.values.checks import Validated
+    from modelservice.values.model import ModelService
 
 __all__ = ["Rendered", "as_values", "render", "render_release", "validate_values"]
 
@@ -75,6 +75,8 @@ def validate_values(
 
     Raises :class:`ValuesError` listing every problem.
     """
+    from modelservice.values.checks import validate
+
     return validate(as_values(values), release, namespace)
 
 
@@ -91,13 +93,14 @@ def render_release(
     ``chart_version`` (``0.4.9``, ``0.4``, ``latest``) renders exactly as that upstream chart
     release does; ``skip_schema_validation`` then skips its schema's checks, as Helm's flag.
     """
-    from modelservice.renderer.manifest import render_sources
-
     chart = resolve_chart(values, chart_version)
     if chart is not None:
         return _render_upstream(
             as_values(values, chart), release, namespace, skip_schema_validation
         )
+    from modelservice.renderer.manifest import render_sources
+    from modelservice.values.checks import validate
+
     checked = validate(as_values(values), release, namespace)
     objects, sources = render_sources(checked.model)
     _check_extra_objects(objects, len(checked.model.extra_objects), namespace)
@@ -105,9 +108,9 @@ def render_release(
 
 
 def _render_upstream(values: Values, release: str, namespace: str, skip_schema: bool) -> Rendered:
+    from modelservice.naming import check_release_name
     from modelservice.renderer.upstream import render as render_upstream
     from modelservice.values.chart_checks import check
-    from modelservice.values.checks import check_release_name
 
     assert values.chart is not None
     found = check(values, values.chart, skip_schema=skip_schema)

@@ -59,3 +59,10 @@ def test_changing_a_default_changes_the_render() -> None:
     ).objects
     decode = next(o for o in objs if o["metadata"]["name"] == "r-llm-d-modelservice-decode")
     assert "--connector=lmcache" in decode["spec"]["template"]["spec"]["initContainers"][0]["args"]
+
+
+def test_the_defaults_pass_the_schema() -> None:
+    # The validator checks only what the user wrote, on the strength of this.
+    from modelservice.values.schema import iter_schema_problems
+
+    assert list(iter_schema_problems(default_values())) == []

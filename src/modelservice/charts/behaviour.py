@@ -10,13 +10,23 @@ with the reason in a comment. Where upstream shipped a bug, the bug is the behav
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, NamedTuple
 
 from modelservice.charts.versions import RELEASES, ChartVersion
 
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import Any
 
-class Behaviour(NamedTuple):
-    """How one release renders. Field docs say what each value means."""
+
+class Behaviour:
+    """How one release renders. Field docs say what each value means.
+
+    A plain class with slots rather than a record: building an 85-field namedtuple class
+    costs every ``--chart-version`` run a millisecond and more.
+    """
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
 
     # ---- objects the release has
     routing_objects: bool
@@ -416,5 +426,5 @@ def behaviour(release: ChartVersion) -> Behaviour:
     for r in RELEASES:
         values.update(HISTORY.get(r.version, {}))
         if r.version == release.version:
-            return Behaviour(**values)
+            return Behaviour(values)
     raise KeyError(release.version)

@@ -10,10 +10,13 @@ templates that ask ``hasKey``.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
 
 from modelservice.charts.versions import RELEASES, ChartVersion
 from modelservice.datatree import copy_tree
+
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import Any
 
 DELETE: Any = object()
 """Marks a key a release removed from its defaults."""

@@ -36,8 +36,8 @@ Only the release asked for is worked out (:func:`keys`), once per process.
 from __future__ import annotations
 
 from functools import cache, lru_cache
-from typing import NamedTuple
 
+from modelservice._record import Record
 from modelservice.charts.versions import RELEASES, ChartVersion
 
 #: The first release that ships a ``values.schema.json``; helm validates values against it.
@@ -475,7 +475,7 @@ _INDEX = {r.version: i for i, r in enumerate(RELEASES)}
 _LAST = len(RELEASES) - 1
 
 
-class Spec(NamedTuple):
+class Spec(Record):
     """What a release's schema says of one key."""
 
     types: tuple[str, ...] | None

@@ -17,9 +17,12 @@ annotation ``llm-d.ai/modelservice-mode: default`` so that this tool can tell th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, NamedTuple
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
 
+from modelservice._record import Record
 from modelservice.errors import Problem, ValuesError
 from modelservice.naming import CHART_NAME
 
@@ -34,7 +37,7 @@ MODE_ANNOTATION = "llm-d.ai/modelservice-mode"
 _UPSTREAM_DESCRIPTION = "A Helm chart for ModelService in llm-d"
 
 
-class ChartVersion(NamedTuple):
+class ChartVersion(Record):
     """One upstream release of the chart."""
 
     version: str

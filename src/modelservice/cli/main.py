@@ -161,7 +161,11 @@ def build_parser(argv: Sequence[str] | None = None) -> Parser:
         prog="modelservice",
         formatter_class=HelpFormatter,
         description="Deploy LLM inference (vLLM) on Kubernetes the llm-d way, from one values "
-        "file in the llm-d-modelservice chart's format.",
+        "file in the llm-d-modelservice chart's format.\n\n"
+        "By default values are the seed chart's (0.0.9) with this tool's fixes and additions; "
+        "--chart-version X (0.0.9 to 0.4.12, 0.4, latest) renders exactly as the upstream "
+        "chart release X does, for values files written for it (template, validate, values, "
+        "schema, plan, sweep, install, upgrade, diff).",
         epilog="Run 'modelservice COMMAND --help' for a command's options and examples.\n"
         "-n/--namespace, --kube-context and --kubeconfig may also come before the command.\n\n"
         + EXIT_CODES,

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from modelservice.errors import ModelServiceError, Problem, ValuesError, os_reason
-from modelservice.values.checks import dns1123_label
+from modelservice.naming import dns1123_label
 from modelservice.values.layering import Layer, Values, from_user, load_values
 
 __all__ = [

@@ -18,17 +18,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, NamedTuple
 
+from modelservice._record import Record
 from modelservice.charts.keys import JSON_TYPES, Key, Spec, has_schema, index, keys, spans
 from modelservice.errors import Problem
+
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import Any
 
 if TYPE_CHECKING:
     from modelservice.charts.versions import ChartVersion
     from modelservice.values.layering import Values
 
 
-class ChartProblems(NamedTuple):
+class ChartProblems(Record):
     """What :func:`check` found: errors refuse the values, warnings are printed."""
 
     errors: list[Problem]
@@ -37,7 +41,8 @@ class ChartProblems(NamedTuple):
 
 # A place in the values, as a linked list built while walking and turned into text only for
 # a problem: (parent, key, the key's name in the table: a name, "*" or "[]").
-_Path = tuple[Any, "str | int", str] | None
+if TYPE_CHECKING:
+    _Path = tuple[Any, str | int, str] | None
 
 
 def check(values: Values, chart: ChartVersion, *, skip_schema: bool = False) -> ChartProblems:
@@ -70,7 +75,7 @@ def check(values: Values, chart: ChartVersion, *, skip_schema: bool = False) -> 
     return ChartProblems(errors, warnings)
 
 
-class _Found(NamedTuple):
+class _Found(Record):
     """A problem found while walking, worded only once it is reported."""
 
     where: _Path

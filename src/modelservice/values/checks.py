@@ -13,7 +13,15 @@ from collections.abc import Mapping
 from modelservice._record import Record
 from modelservice.datatree import copy_tree
 from modelservice.errors import Problem, ValuesError
-from modelservice.naming import POD_SELECTOR_LABELS, POOL_V1, POOL_V1ALPHA2
+from modelservice.naming import (
+    POD_SELECTOR_LABELS,
+    POOL_V1,
+    POOL_V1ALPHA2,
+    check_release_name,
+    dns1035_label,
+    dns1123_label,
+    dns1123_subdomain,
+)
 from modelservice.values.epp import (
     BUILTIN_CONFIGS,
     DEFAULT_CONFIG_FILE,
@@ -42,28 +50,6 @@ if TYPE_CHECKING:
     from typing import Any
 
 ROLES = ("decode", "prefill")
-# Kubernetes' name rules, checked by hand: compiling their regular expressions would cost
-# every run of the CLI more than checking a few names does.
-_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
-_LABEL_CHARS = _ALNUM | {"-"}
-
-
-def dns1123_label(text: str) -> bool:
-    """Lower-case letters, digits and '-', starting and ending with a letter or digit
-    (no length limit here: the callers say which applies)."""
-    return bool(text) and text[0] in _ALNUM and text[-1] in _ALNUM and _LABEL_CHARS.issuperset(text)
-
-
-def dns1123_subdomain(text: str) -> bool:
-    """DNS-1123 labels joined by dots."""
-    return bool(text) and all(dns1123_label(part) for part in text.split("."))
-
-
-def dns1035_label(text: str) -> bool:
-    """A DNS-1123 label that starts with a letter (Service names)."""
-    return dns1123_label(text) and text[0].isalpha()
-
-
 SIMULATOR_IMAGE = "llm-d-inference-sim"
 
 #: Extended resource names of the accelerator types we know; ``cpu`` has none.
@@ -844,27 +830,14 @@ def _check_names(model: ModelService, values: Mapping[str, Any], report: Report)
         )
 
 
-def check_release_name(release: str) -> list[Problem]:
-    """Helm's rule for release names: a DNS-1123 subdomain of at most 53 characters."""
-    if not release:
-        return [Problem("", "the release name must not be empty", "RELEASE argument")]
-    if len(release) > 53 or not dns1123_subdomain(release):
-        return [
-            Problem(
-                "",
-                f"invalid release name {release!r}: at most 53 lower-case letters, "
-                "digits, '-' and '.', starting and ending with a letter or digit",
-                "RELEASE argument",
-            )
-        ]
-    return []
-
-
 def validate(values: Values, release: str, namespace: str = "default") -> Validated:
     """Check the values and build the release's model; raise :class:`ValuesError` with every
     problem found (schema and semantic), each located in its source where possible."""
     problems = check_release_name(release)
-    schema_problems = list(iter_schema_problems(values.merged))
+    # The defaults pass the schema (a test holds them to it), and merging only adds the
+    # user's keys to theirs: checking what the user wrote gives the same verdict in a
+    # fraction of the time.
+    schema_problems = list(iter_schema_problems(values.user))
     merged = values.merged
     if schema_problems:
         # Still run the semantic rules, on the values minus what the schema refused, so

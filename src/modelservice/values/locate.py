@@ -9,7 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import Any
+
 
 if TYPE_CHECKING:
     from modelservice.values.layering import Layer
@@ -44,16 +48,27 @@ def _compose(text: str) -> Any:
     """The file's node tree; kept, since a file with several problems is read once, with
     libyaml's parser where PyYAML has it (warnings are located on every render that has
     them, and the pure-Python composer takes tens of milliseconds on a large file)."""
-    import yaml
+    from modelservice._yaml import yaml
 
     try:
-        return yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return yaml.compose(text, Loader=_locator_loader())
     except yaml.YAMLError:
         return None
 
 
+@lru_cache(maxsize=1)
+def _locator_loader() -> Any:
+    """libyaml's loader without implicit typing: finding a key's line needs the node tree
+    only, and skipping the resolver's regular expressions (compiled on first use) saves a
+    located warning ten milliseconds."""
+    from modelservice._yaml import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return type("_Locator", (base,), {"yaml_implicit_resolvers": {}})
+
+
 def _line(text: str, parts: Sequence[str | int]) -> int | None:
-    import yaml
+    from modelservice._yaml import yaml
 
     node: Any = _compose(text)
     line = None

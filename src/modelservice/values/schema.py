@@ -856,6 +856,8 @@ def _compile_node(schema: Schema, compile_node: Callable[[Schema], _Check]) -> _
                         )
                     )
             for key, item in value.items():
+                if item is None:  # a null removes a key (a default): nothing to check
+                    continue
                 sub = props.get(key)
                 if sub is not None:
                     sub(item, (path, key), out)

@@ -377,11 +377,33 @@ def load_documents(
     return docs
 
 
+#: Parsed documents by content: the same values files are read again and again by sweeps,
+#: plans and API callers rendering many releases, and parsing dominates their cost.
+_PARSED: dict[bytes | str, dict[str, Any]] = {}
+_PARSED_MAX = 64
+
+
 def load_yaml(data: bytes | str, source: str) -> dict[str, Any]:
     """Parse one values document; empty documents give ``{}``.
 
-    ``source`` names the file (or ``<stdin>``) in error messages.
+    ``source`` names the file (or ``<stdin>``) in error messages. A document seen before
+    (same content) is not parsed again: the caller gets its own copy of the earlier result.
     """
+    from modelservice.datatree import copy_tree
+
+    known = _PARSED.get(data)
+    if known is not None:
+        return copy_tree(known)
+    doc = _load_yaml(data, source)
+    if len(data) > 256 * 1024:  # keep the cache small: real values files are a few KiB
+        return doc
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.pop(next(iter(_PARSED)))
+    _PARSED[data] = copy_tree(doc)
+    return doc
+
+
+def _load_yaml(data: bytes | str, source: str) -> dict[str, Any]:
     docs = [d for d in _documents(_decode(data, source), source, MAX_COMPOSED_NODES)
             if d is not None]  # fmt: skip
     if not docs:

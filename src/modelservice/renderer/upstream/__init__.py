@@ -9,13 +9,15 @@ and asks :mod:`modelservice.charts.behaviour` for everything that changed betwee
 
 from __future__ import annotations
 
-from typing import Any
-
 from modelservice.charts.versions import ChartVersion
 from modelservice.datatree import copy_tree
 from modelservice.renderer.upstream import routing, workloads
 from modelservice.renderer.upstream.context import ROLES, Ctx, Obj
 from modelservice.renderer.upstream.gosem import fill_empty, truthy
+
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["render"]
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from modelservice.charts.behaviour import Behaviour, behaviour
 from modelservice.charts.versions import ChartVersion
 from modelservice.datatree import copy_tree
@@ -11,7 +9,14 @@ from modelservice.errors import ModelServiceError, Problem, ValuesError
 from modelservice.naming import CHART_NAME
 from modelservice.renderer.upstream.gosem import default, get, go_str, truthy
 
-Obj = dict[str, Any]
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import Any
+
+    Obj = dict[str, Any]
+else:
+    Obj = dict
+
 ROLES = ("decode", "prefill")
 
 

@@ -12,9 +12,12 @@ Python ints stand for those floats here.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from modelservice.datatree import copy_tree
+
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def truthy(value: Any) -> bool:

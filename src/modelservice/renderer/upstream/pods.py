@@ -10,8 +10,6 @@ one wins.
 
 from __future__ import annotations
 
-from typing import Any
-
 from modelservice.datatree import copy_tree
 from modelservice.renderer.upstream.context import Ctx, Obj, fail
 from modelservice.renderer.upstream.gosem import (
@@ -26,6 +24,10 @@ from modelservice.renderer.upstream.gosem import (
 )
 from modelservice.renderer.upstream.tplvalues import tpl_data, tpl_text
 from modelservice.renderer.upstream.yamltext import parse_scalar
+
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import Any
 
 MODEL_VOLUME = "model-storage"
 SIM_IMAGE = "llm-d-inference-sim"

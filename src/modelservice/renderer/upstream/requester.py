@@ -11,12 +11,14 @@ rendered Deployment never disagree on content.
 
 from __future__ import annotations
 
-from typing import Any
-
 from modelservice.renderer.upstream import pods
 from modelservice.renderer.upstream.context import Ctx, Obj
 from modelservice.renderer.upstream.gosem import default, get, go_str, truthy
 from modelservice.renderer.upstream.tplvalues import tpl_text
+
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _to_yaml(value: Any) -> str:

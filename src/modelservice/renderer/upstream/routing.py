@@ -4,12 +4,14 @@ InferencePool, the InferenceModel and the HTTPRoute."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from modelservice.datatree import copy_tree
 from modelservice.renderer.upstream.context import Ctx, Obj, fail
 from modelservice.renderer.upstream.gosem import default, get, go_str, printed, truthy
 from modelservice.renderer.upstream.tplvalues import tpl_data
+
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import Any
 
 _READ = ["get", "watch", "list"]
 

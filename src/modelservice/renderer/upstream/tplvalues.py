@@ -10,23 +10,26 @@ template engine is imported only when a value needs it.
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING, Any
-
 from modelservice.datatree import copy_tree
 from modelservice.errors import Problem
+
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import Any
 
 if TYPE_CHECKING:
     from modelservice.renderer.upstream.context import Ctx
 
 
 def _has_template(value: Any) -> bool:
+    """Whether the value's JSON would hold ``{{`` (bitnami's test), without writing it."""
     if isinstance(value, str):
         return "{{" in value
-    try:
-        return "{{" in json.dumps(value, default=str)
-    except (TypeError, ValueError):
-        return True
+    if isinstance(value, dict):
+        return any((isinstance(k, str) and "{{" in k) or _has_template(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_template(v) for v in value)
+    return False
 
 
 def _evaluate(ctx: Ctx, text: str, path: str) -> str:

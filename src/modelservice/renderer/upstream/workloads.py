@@ -4,8 +4,6 @@ the user's extra objects."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from modelservice.datatree import copy_tree
 from modelservice.renderer.upstream import pods
 from modelservice.renderer.upstream.context import Ctx, Obj, fail
@@ -19,6 +17,10 @@ from modelservice.renderer.upstream.gosem import (
     truthy,
 )
 from modelservice.renderer.upstream.tplvalues import tpl_data
+
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import Any
 
 EXCLUSIVE_TOPOLOGY = "leaderworkerset.sigs.k8s.io/subgroup-exclusive-topology"
 

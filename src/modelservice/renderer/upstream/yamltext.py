@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any
 
 from modelservice.datatree import copy_tree
 from modelservice.errors import ModelServiceError
+
+TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
+if TYPE_CHECKING:
+    from typing import Any
 
 _PLAIN = re.compile(r"(?:[A-Za-z_/]|--?[A-Za-z])[A-Za-z0-9_./=@+-]*\Z")
 #: Words YAML 1.1 reads as booleans or null (PyYAML's table).
