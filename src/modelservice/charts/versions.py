@@ -17,14 +17,14 @@ annotation ``llm-d.ai/modelservice-mode: default`` so that this tool can tell th
 
 from __future__ import annotations
 
+from modelservice._record import Record
+from modelservice.errors import Problem, ValuesError
+from modelservice.naming import CHART_NAME
+
 TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any
-
-from modelservice._record import Record
-from modelservice.errors import Problem, ValuesError
-from modelservice.naming import CHART_NAME
 
 #: How users name the default mode where a chart version is asked for (``upgrade
 #: --chart-version default`` moves a release rendered as an upstream release back to it).
