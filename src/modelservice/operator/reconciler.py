@@ -85,19 +85,8 @@ class OperatorCluster(Cluster):
         return int(getattr(self._local, "n", 0))
 
     def _count(self) -> None:
+        super()._count()
         self._local.n = self.thread_requests + 1
-
-    def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        self._count()
-        return super()._call(what, fn, *args, **kwargs)
-
-    def _raw_get(self, path: str) -> dict[str, Any] | None:
-        self._count()
-        return super()._raw_get(path)
-
-    def _raw(self, method: str, path: str, what: str, body: Any = None) -> dict[str, Any]:
-        self._count()
-        return super()._raw(method, path, what, body)
 
     def patch_status(self, name: str, namespace: str, patch: Mapping[str, Any]) -> Obj:
         from lightkube.types import PatchType
