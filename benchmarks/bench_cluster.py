@@ -184,6 +184,10 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--rounds", type=int, default=5, help="counted rounds (default 5)")
     args = ap.parse_args()
+    import compileall
+
+    # byte-compiled, as run.py measures (and as an install is)
+    compileall.compile_dir(str(ROOT / "src"), quiet=1)
     with tempfile.TemporaryDirectory(prefix="modelservice-bench-") as tmp:
         figures = bench_cluster(args.rounds, Path(tmp))
     for f in figures:
