@@ -685,6 +685,9 @@ class FakeCluster(MemoryCluster):
     def thread_requests(self) -> int:
         return self.requests
 
+    def each(self, fn: Any, items: list[Any]) -> list[Any]:
+        return [fn(x) for x in items]
+
     def list(self, api_version: str, kind: str, **kwargs: Any) -> list[dict[str, Any]]:
         if kind == "Pod":
             self._count("list Pod")
@@ -925,3 +928,38 @@ def test_peering_rule_matches_kopf() -> None:
     assert not state.is_active()
     state.standalone = True
     assert state.is_active()
+
+
+def test_a_model_services_own_event_does_not_read_it_again() -> None:
+    """Creating for kopf's create cause: the body is as the API server just sent it, so the
+    reconcile reads the children it is about to create (ownership), not the ModelService."""
+    view, cluster, rec, body = setup(LIGHT)
+    result = rec.reconcile(body, trigger="create")
+    assert len(result.applied) == 2
+    assert not [line for line in cluster.log if line.startswith("get ModelService")]
+    assert [line for line in cluster.log if line.startswith("get ")] == [
+        "get ServiceAccount/llama-llm-d-modelservice",
+        "get Deployment/llama-llm-d-modelservice-decode",
+    ]
+
+
+def test_child_events_that_change_nothing_the_reconcile_uses_are_filtered() -> None:
+    view, cluster, rec, body = setup(LIGHT)
+    rec.reconcile(body)
+    deploy = copy.deepcopy(next(o for o in view.objects.values() if o["kind"] == "Deployment"))
+    # the apply's own answer was seen: its watch event is no news
+    assert not rec.child_changed(deploy, "MODIFIED")
+    # a rollout's status write that changes neither readiness nor replicas
+    deploy["status"]["conditions"] = [{"type": "Progressing", "status": "True"}]
+    deploy["metadata"]["resourceVersion"] = "999"
+    assert not rec.child_changed(deploy, "MODIFIED")
+    # readiness changes, someone scales it, a mark is edited, it goes: each is news
+    deploy["status"]["readyReplicas"] = 0
+    assert rec.child_changed(deploy, "MODIFIED")
+    deploy["spec"]["replicas"] = 4
+    deploy["metadata"]["generation"] += 1
+    assert rec.child_changed(deploy, "MODIFIED")
+    deploy["metadata"]["annotations"]["edited"] = "by hand"
+    assert rec.child_changed(deploy, "MODIFIED")
+    assert rec.child_changed(deploy, "DELETED")
+    assert rec.child_changed(deploy, "ADDED")  # after a deletion, a new one is news

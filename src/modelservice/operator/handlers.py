@@ -6,10 +6,12 @@ Every handler ends in :meth:`Reconciler.reconcile` (or :meth:`Reconciler.kick`):
   retried by kopf (``TemporaryError``);
 - ``@kopf.index`` on ModelServices and on every kind the renderer produces (only objects
   with the owner label): the operator's watch caches, which the reconcile reads instead of
-  the API server;
-- ``@kopf.on.event`` on those kinds: an owned object changed or disappeared (a rollout
-  progressed, someone scaled or deleted it): reconcile its owner at once, which repairs
-  drift and refreshes the status;
+  the API server. They hold slim copies (no ``managedFields``, keys shared): the caches
+  are most of the operator's memory;
+- ``@kopf.on.event`` on those kinds: an owned object changed in a way its owner's
+  reconcile acts on (its spec, marks or readiness; not each of a rollout's status writes)
+  or disappeared: reconcile its owner at once, which repairs drift and refreshes the
+  status;
 - a resync loop every ``resync`` seconds reconciles every ModelService (read-only when
   nothing changed), and only while this operator is the active peer.
 
@@ -21,12 +23,12 @@ ownerReferences).
 from __future__ import annotations
 
 import asyncio
-import copy
 import datetime
 import logging
 import os
 import random
 import socket
+import sys
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -57,7 +59,24 @@ def _child_index_id(api_version: str, plural: str) -> str:
 
 
 def _as_dict(body: Any) -> Obj:
-    return copy.deepcopy(dict(body))
+    """A slim, private copy of a watched body for the caches: ``managedFields`` left out
+    (half of a Deployment's size, and nothing a reconcile reads), dictionary keys interned
+    (shared by every cached object), the rest copied (kopf's body must not be shared). The
+    caches are most of the operator's memory, and grow with the number of ModelServices."""
+    out: Obj = _slim(body, 0)
+    return out
+
+
+def _slim(value: Any, depth: int) -> Any:
+    if isinstance(value, Mapping):
+        return {
+            sys.intern(str(k)): _slim(v, depth + 1)
+            for k, v in value.items()
+            if not (depth == 1 and k == "managedFields")
+        }
+    if isinstance(value, list):
+        return [_slim(v, depth + 1) for v in value]
+    return value
 
 
 class KopfView:
@@ -187,12 +206,15 @@ def build_registry(state: OperatorState) -> kopf.OperatorRegistry:
         event: Mapping[str, Any], namespace: str | None, labels: kopf.Labels, **kwargs: Any
     ) -> None:
         view.bind(kwargs)
-        if event.get("type") is None:
+        obj = event.get("object") or {}
+        type_ = event.get("type")
+        if not reconciler.child_changed(obj, type_):
+            return  # nothing its owner's reconcile would act on (one of a rollout's writes)
+        if type_ is None:
             return  # the initial listing; resume handlers cover it
         owner = labels.get(OWNER_LABEL)
         if owner and namespace:
-            kind = (event.get("object") or {}).get("kind", "object")
-            reconciler.kick(namespace, owner, trigger=f"event:{kind}")
+            reconciler.kick(namespace, owner, trigger=f"event:{obj.get('kind', 'object')}")
 
     present = {OWNER_LABEL: kopf.PRESENT}
     for api_version, _kind, plural in WATCHED_KINDS:

@@ -18,12 +18,12 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from modelservice.cluster.apply import Engine
-from modelservice.cluster.client import Cluster, ClusterError
+from modelservice.cluster.client import Cluster, ClusterError, each
 from modelservice.cluster.errors import AlreadyExists, NotFound
 from modelservice.cluster.wait import pod_selector, pod_summary, readiness
 from modelservice.kinds import RENDERED_KINDS
@@ -43,6 +43,8 @@ from modelservice.operator.policy import Policy
 from modelservice.operator.status import compute_status, merge_patch, owned_refs, ref_key
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
+R = TypeVar("R")
 
 #: Field manager of the operator's server-side applies.
 FIELD_MANAGER = "llm-d-modelservice-operator"
@@ -87,6 +89,18 @@ class OperatorCluster(Cluster):
     def _count(self) -> None:
         super()._count()
         self._local.n = self.thread_requests + 1
+
+    def each(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        """:func:`~modelservice.cluster.client.each`, with the requests made on the pool's
+        threads counted on the calling thread (a reconcile's count is its thread's)."""
+
+        def counted(item: T) -> tuple[R, int]:
+            before = self.thread_requests
+            return fn(item), self.thread_requests - before
+
+        done = each(counted, items)
+        self._local.n = self.thread_requests + sum(n for _, n in done)
+        return [r for r, _ in done]
 
     def patch_status(self, name: str, namespace: str, patch: Mapping[str, Any]) -> Obj:
         from lightkube.types import PatchType
@@ -230,6 +244,8 @@ class Reconciler:
         #: uid → (hash, generation) of objects that differ from what was applied only by
         #: server-side normalisation (not drift; not re-applied while both stay the same).
         self.accepted: dict[str, tuple[str, int]] = {}
+        #: uid → :func:`signature` of each owned child as last seen (watch event or apply).
+        self._seen: dict[str, tuple[Any, ...]] = {}
 
     # ------------------------------------------------------------------ scheduling
 
@@ -275,6 +291,22 @@ class Reconciler:
                     self._reconcile(parent, trigger)
             finally:
                 lock.release()
+
+    def child_changed(self, obj: Mapping[str, Any], event_type: str | None) -> bool:
+        """Whether a watch event of a child (or the answer to an apply of it) carries
+        anything its owner's reconcile would act on (see :func:`signature`). A deletion
+        always does, and the child's bookkeeping goes with it."""
+        uid = str((obj.get("metadata") or {}).get("uid") or "")
+        with self._guard:
+            if event_type == "DELETED":
+                self._seen.pop(uid, None)
+                self.accepted.pop(uid, None)
+                return True
+            sig = signature(obj)
+            if self._seen.get(uid) == sig:
+                return False
+            self._seen[uid] = sig
+            return True
 
     # ------------------------------------------------------------------ the reconcile
 
@@ -393,10 +425,13 @@ class Reconciler:
         # An object missing from the watch caches may still exist without this
         # ModelService's label (the caches hold labelled objects only): read it before
         # creating, so that nothing is taken over that the author could not change.
-        for obj, reason in steps.apply:
-            if reason != "missing" or not self.view.watches(obj["apiVersion"], obj["kind"]):
-                continue
-            got = engine.live(obj)
+        missing = [
+            obj
+            for obj, reason in steps.apply
+            if reason == "missing" and self.view.watches(obj["apiVersion"], obj["kind"])
+        ]
+        # independent reads: side by side, on this reconcile's own threads' count
+        for obj, got in zip(missing, self.cluster.each(engine.live, missing), strict=True):
             if got is None:
                 continue
             why_not = owner.conflict(got)
@@ -409,9 +444,14 @@ class Reconciler:
             # rest could run pods under someone else's identity.
             steps.apply, steps.delete = [], []
         apply_error: str | None = None
-        if steps.apply and trigger != "handler" and any(r == "missing" for _, r in steps.apply):
-            # About to create: make sure the ModelService still exists (a child's deletion
-            # event can arrive just after its owner was deleted).
+        if (
+            steps.apply
+            and trigger not in FRESH_TRIGGERS
+            and any(r == "missing" for _, r in steps.apply)
+        ):
+            # About to create for a child's event (or a resync): make sure the ModelService
+            # still exists (a child's deletion event can arrive just after its owner was
+            # deleted). A ModelService's own event carries it as the API server just sent it.
             fresh = self.cluster.get(API_VERSION, KIND, name, ns)
             if fresh is None or fresh["metadata"].get("uid") != meta["uid"]:
                 result.skipped = "ModelService is gone"
@@ -428,6 +468,7 @@ class Reconciler:
                 break
             result.applied.append(f"{what} ({reason})")
             live[key_of(obj)] = applied
+            self.child_changed(applied, "APPLIED")  # its own watch event is no news
             if drift(obj, applied) is not None:
                 ameta = applied.get("metadata") or {}
                 ann = obj["metadata"]["annotations"]
@@ -589,6 +630,31 @@ def transitions(old: Any, new: Any) -> list[tuple[str, str, str]]:
             reason = "Recovered"
         out.append(("Warning" if bad else "Normal", str(reason), f"{type_}={status}: {message}"))
     return out
+
+
+#: Triggers that carry the ModelService as the API server just sent it (kopf's causes).
+FRESH_TRIGGERS = ("handler", "create", "update", "resume")
+
+
+def signature(obj: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What of a child can make its owner's reconcile do something: its spec (generation),
+    its marks (labels, annotations, owner), being deleted, and what the status reports of
+    it (readiness, replicas). A status write that changes none of these (one of the several
+    a rollout makes) needs no reconcile; the periodic resync still looks at everything."""
+    meta = obj.get("metadata") or {}
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    ready = readiness(dict(obj), str(obj.get("kind")), str(meta.get("name")))
+    return (
+        meta.get("generation"),
+        tuple(sorted((meta.get("labels") or {}).items())),
+        tuple(sorted((meta.get("annotations") or {}).items())),
+        tuple(str(r.get("uid")) for r in meta.get("ownerReferences") or []),
+        bool(meta.get("deletionTimestamp")),
+        ready.ready,
+        ready.progress,
+        spec.get("replicas") if isinstance(spec, Mapping) else None,
+        status.get("readyReplicas") if isinstance(status, Mapping) else None,
+    )
 
 
 def owner_of(obj: Mapping[str, Any]) -> str | None:
