@@ -19,6 +19,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -226,6 +227,7 @@ class Reconciler:
         stats_file: str | None = None,
         policy: Policy | None = None,
         identity: str = "",
+        workers: int = 8,
     ) -> None:
         self.cluster = cluster
         self.view = view
@@ -246,6 +248,9 @@ class Reconciler:
         self.accepted: dict[str, tuple[str, int]] = {}
         #: uid → :func:`signature` of each owned child as last seen (watch event or apply).
         self._seen: dict[str, tuple[Any, ...]] = {}
+        self.workers = workers
+        self._queued: set[tuple[str, str]] = set()
+        self._pool: ThreadPoolExecutor | None = None
 
     # ------------------------------------------------------------------ scheduling
 
@@ -291,6 +296,34 @@ class Reconciler:
                     self._reconcile(parent, trigger)
             finally:
                 lock.release()
+
+    def enqueue(self, namespace: str, name: str, *, trigger: str) -> None:
+        """:meth:`kick` on one of the reconcile workers (``workers`` threads), without
+        waiting; a ModelService already waiting in the queue is not queued twice."""
+        key = (namespace, name)
+        with self._guard:
+            if key in self._queued:
+                return
+            self._queued.add(key)
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="reconcile")
+            pool = self._pool
+        pool.submit(self._dequeue, key, trigger)
+
+    def _dequeue(self, key: tuple[str, str], trigger: str) -> None:
+        with self._guard:
+            self._queued.discard(key)
+        try:
+            self.kick(*key, trigger=trigger)
+        except Exception:  # a reconcile turns its own errors into conditions: a backstop
+            logger.exception("%s/%s: reconcile failed", *key)
+
+    def shutdown(self) -> None:
+        """Stop the reconcile workers (those running finish; the queued are dropped)."""
+        with self._guard:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def child_changed(self, obj: Mapping[str, Any], event_type: str | None) -> bool:
         """Whether a watch event of a child (or the answer to an apply of it) carries
