@@ -342,6 +342,11 @@ class Cluster:
         except ClusterError:
             raise
         except Exception as exc:
+            response = getattr(exc, "response", None)
+            if response is not None and getattr(response, "status_code", 0) >= 400:
+                # not a Status (a path the server does not serve answers plain text)
+                status = {"code": response.status_code, "message": response.text[:300]}
+                raise self._api_error(what, status) from None
             if _is_connection_error(exc):
                 raise self._unreachable(exc) from None
             raise
