@@ -6,20 +6,14 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from _common import ROOT
-
-READY_RE = re.compile(r"^testenv ready: KUBECONFIG=(?P<path>\S+)\s*$")
 
 
 def fetch_helm() -> tuple[str, str]:
@@ -36,12 +30,12 @@ def fetch_helm() -> tuple[str, str]:
 
 
 class Testenv:
-    """A running ``testenv/run``: its kubeconfig and audit log."""
+    """A running ``testenv/run``: its kubeconfig, audit log and root process."""
 
-    def __init__(self, kubeconfig: str, audit_log: str | None, proc: Any = None) -> None:
+    def __init__(self, kubeconfig: str, audit_log: str | None, pid: int | None = None) -> None:
         self.kubeconfig = kubeconfig
         self.audit_log = audit_log
-        self.proc = proc
+        self.pid = pid
 
 
 @contextmanager
@@ -50,56 +44,25 @@ def testenv(
     *,
     extra: Sequence[str] = (),
     audit: bool = True,
-    timeout: float = 2400.0,
 ) -> Iterator[Testenv]:
-    """Start a local test cluster (a cold build takes minutes), or use the one named by
-    ``MODELSERVICE_BENCH_KUBECONFIG`` (its audit log, if any, by
-    ``MODELSERVICE_BENCH_AUDIT_LOG``)."""
+    """Start a local test cluster as the cluster tests start it (a cold build takes
+    minutes), or use the one named by ``MODELSERVICE_BENCH_KUBECONFIG`` (its audit log, if
+    any, by ``MODELSERVICE_BENCH_AUDIT_LOG``)."""
     given = os.environ.get("MODELSERVICE_BENCH_KUBECONFIG")
     if given:
         yield Testenv(given, os.environ.get("MODELSERVICE_BENCH_AUDIT_LOG"))
         return
-    kubeconfig = workdir / "kubeconfig"
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from tests.clusterenv import start_testenv, stop_testenv
+
     audit_log = workdir / "audit.log" if audit else None
-    cmd = [sys.executable, str(ROOT / "testenv" / "run"), f"--kubeconfig={kubeconfig}", *extra]
-    if audit_log is not None:
-        cmd.append(f"--audit-log={audit_log}")
-    env = dict(os.environ)
-    env["PATH"] = os.pathsep.join([env.get("PATH", ""), "/usr/local/go/bin"])
-    proc = subprocess.Popen(
-        cmd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        env=env,
-        start_new_session=True,
-    )
-    ready = threading.Event()
-    lines: list[str] = []
-
-    def read() -> None:
-        assert proc.stdout is not None
-        for raw in proc.stdout:
-            lines.append(raw.rstrip())
-            if READY_RE.match(raw.strip()):
-                ready.set()
-
-    threading.Thread(target=read, daemon=True).start()
-    deadline = time.monotonic() + timeout
-    while not ready.wait(0.5):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError("testenv did not start:\n" + "\n".join(lines[-40:]))
+    args = [*extra, *([f"--audit-log={audit_log}"] if audit_log else [])]
+    env = start_testenv(workdir / "kubeconfig", args, echo=False)
     try:
-        yield Testenv(str(kubeconfig), str(audit_log) if audit_log else None, proc)
+        yield Testenv(env.kubeconfig, str(audit_log) if audit_log else None, env.proc.pid)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop_testenv(env, check=False)
 
 
 class AuditCounter:

@@ -40,30 +40,13 @@ from _common import PYTHON, ROOT, Figure, section
 from _testenv import testenv
 
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
+from tests.operator.test_operator import light_spec  # the scale test's ModelService
 
 DEFAULT_COUNT = 200
 READY_TARGET_S = 60.0
 """For 1,000 ModelServices; a smaller run is held to its share (60 s x count / 1000)."""
 RSS_TARGET_MIB = 200.0
-SIM_IMAGE = "ghcr.io/llm-d/llm-d-inference-sim:0.0.4"
-
-
-def light_spec() -> dict[str, Any]:
-    """One simulator pod: no prefill, endpoint picker, pool or route."""
-    return {
-        "modelArtifacts": {"uri": "hf://facebook/opt-125m"},
-        "routing": {
-            "modelName": "facebook/opt-125m",
-            "epp": {"create": False},
-            "inferencePool": {"create": False},
-            "httpRoute": {"create": False},
-        },
-        "decode": {
-            "replicas": 1,
-            "containers": [{"name": "vllm", "image": SIM_IMAGE, "modelCommand": "imageDefault"}],
-        },
-        "prefill": {"create": False},
-    }
 
 
 class Memory:
@@ -175,7 +158,7 @@ def bench_operator(
                  "metadata": {"name": f"s{i:04d}", "namespace": ns}, "spec": light_spec()}
                 for i in range(count)
             ]  # fmt: skip
-            cluster_pids = _tree(env.proc.pid) if env.proc is not None else []
+            cluster_pids = _tree(env.pid) if env.pid is not None else []
             cpu0 = _cpu_seconds(proc.pid), sum(_cpu_seconds(p) for p in cluster_pids)
             load0 = os.getloadavg()[0]
             started = time.monotonic()

@@ -2,8 +2,13 @@
 
 Every handler ends in :meth:`Reconciler.reconcile` (or :meth:`Reconciler.kick`):
 
-- ``@kopf.on.create/update/resume`` on ModelServices: reconcile now; a cluster refusal is
-  retried by kopf (``TemporaryError``);
+- ``@kopf.on.event`` on ModelServices: reconcile one that is listed at start-up
+  (``resume``), added (``create``), or whose spec changed (its ``generation`` is not the
+  one the status last observed: ``update``), on the operator's reconcile workers; a cluster
+  refusal is retried after :data:`~.reconciler.RETRY_AFTER` seconds. Raw events rather
+  than kopf's create/update handlers: those write kopf's own annotations onto every
+  ModelService (a request, and one more event, per change) and, when the API server is
+  slow to send that write back, run again;
 - ``@kopf.index`` on ModelServices and on every kind the renderer produces (only objects
   with the owner label): the operator's watch caches, which the reconcile reads instead of
   the API server. They hold slim copies (no ``managedFields``, keys shared): the caches
@@ -43,6 +48,7 @@ from modelservice.operator.reconciler import (
     WATCHED_KINDS,
     OperatorCluster,
     Reconciler,
+    needs_reconcile,
 )
 
 logger = logging.getLogger(__name__)
@@ -232,17 +238,19 @@ def build_registry(state: OperatorState) -> kopf.OperatorRegistry:
             group, version, plural, id=f"event_{ident}", labels=present, registry=registry
         )(child_event)
 
-    @kopf.on.resume(GROUP, VERSION, PLURAL, id="reconcile", registry=registry)
-    @kopf.on.create(GROUP, VERSION, PLURAL, id="reconcile", registry=registry)
-    @kopf.on.update(GROUP, VERSION, PLURAL, id="reconcile", registry=registry)
-    def reconcile(body: kopf.Body, reason: str, **kwargs: Any) -> None:
+    @kopf.on.event(GROUP, VERSION, PLURAL, id="reconcile", registry=registry)
+    async def reconcile(event: Mapping[str, Any], body: kopf.Body, **kwargs: Any) -> None:
         view.bind(kwargs)
-        result = reconciler.reconcile(_as_dict(body), trigger=str(reason))
-        if result.error is not None and not result.internal:
-            # The cluster refused something: kopf retries. An internal error (a bug) is in
-            # the status already; retrying at kopf's pace would only repeat it (the resync
-            # tries again).
-            raise kopf.TemporaryError(result.error, delay=15)
+        type_ = event.get("type")
+        meta = body.get("metadata") or {}
+        namespace, name = str(meta.get("namespace")), str(meta.get("name"))
+        if type_ == "DELETED":
+            reconciler.forget(namespace, name)
+            return  # its children go by their ownerReferences
+        if type_ == "MODIFIED" and not needs_reconcile(body):
+            return  # the operator's own status write, or metadata only
+        trigger = {None: "resume", "ADDED": "create"}.get(type_, "update")
+        reconciler.enqueue(namespace, name, trigger=trigger)
 
     return registry
 

@@ -270,22 +270,23 @@ class Reconciler:
         self._drain(key)
         return result
 
-    def kick(self, namespace: str, name: str, *, trigger: str) -> None:
+    def kick(self, namespace: str, name: str, *, trigger: str) -> Result | None:
         """Reconcile the ModelService as the view last saw it, unless one is running; then
-        that one runs once more when it is done."""
+        that one runs once more when it is done. Returns what the last run here did."""
         key = (namespace, name)
         with self._guard:
             self._dirty.add(key)
-        self._drain(key, trigger)
+        return self._drain(key, trigger)
 
-    def _drain(self, key: tuple[str, str], trigger: str = "coalesced") -> None:
+    def _drain(self, key: tuple[str, str], trigger: str = "coalesced") -> Result | None:
         lock = self._lock(key)
+        result: Result | None = None
         while True:
             with self._guard:
                 if key not in self._dirty:
-                    return
+                    return result
             if not lock.acquire(blocking=False):
-                return  # the holder re-checks the flag after releasing
+                return result  # the holder re-checks the flag after releasing
             try:
                 with self._guard:
                     if key not in self._dirty:
@@ -293,7 +294,7 @@ class Reconciler:
                     self._dirty.discard(key)
                 parent = self.view.parent(*key)
                 if parent is not None:
-                    self._reconcile(parent, trigger)
+                    result = self._reconcile(parent, trigger)
             finally:
                 lock.release()
 
@@ -314,9 +315,32 @@ class Reconciler:
         with self._guard:
             self._queued.discard(key)
         try:
-            self.kick(*key, trigger=trigger)
+            result = self.kick(*key, trigger=trigger)
         except Exception:  # a reconcile turns its own errors into conditions: a backstop
             logger.exception("%s/%s: reconcile failed", *key)
+            return
+        refused = result is not None and result.error is not None and not result.internal
+        if refused and (trigger in FRESH_TRIGGERS or trigger == "retry"):
+            # The cluster refused something: try again shortly. An internal error (a bug)
+            # is in the status already; the resync tries again.
+            self.retry(*key, RETRY_AFTER)
+
+    def retry(self, namespace: str, name: str, delay: float) -> None:
+        """Reconcile again in ``delay`` seconds."""
+        timer = threading.Timer(delay, self.enqueue, (namespace, name), {"trigger": "retry"})
+        timer.daemon = True
+        timer.start()
+
+    def forget(self, namespace: str, name: str) -> None:
+        """A ModelService is gone: drop what was kept about it (its children go by their
+        ownerReferences, and their own deletion events drop theirs)."""
+        key = (namespace, name)
+        with self._guard:
+            self._dirty.discard(key)
+            lock = self._locks.get(key)
+            if lock is not None and not lock.locked():
+                del self._locks[key]
+        self._reported.pop(key, None)
 
     def shutdown(self) -> None:
         """Stop the reconcile workers (those running finish; the queued are dropped)."""
@@ -665,8 +689,22 @@ def transitions(old: Any, new: Any) -> list[tuple[str, str, str]]:
     return out
 
 
-#: Triggers that carry the ModelService as the API server just sent it (kopf's causes).
+#: Triggers that carry the ModelService as the API server just sent it (its own events).
 FRESH_TRIGGERS = ("handler", "create", "update", "resume")
+#: Seconds before a ModelService whose reconcile the cluster refused is tried again.
+RETRY_AFTER = 15.0
+
+
+def needs_reconcile(parent: Mapping[str, Any]) -> bool:
+    """Whether a changed ModelService needs a reconcile: its spec changed since the status
+    was last written (``generation`` ahead of ``status.observedGeneration``), or it has no
+    status yet. A change of its status alone (the operator's own write) does not; a change
+    of its metadata alone waits for the resync."""
+    meta = parent.get("metadata") or {}
+    if meta.get("deletionTimestamp"):
+        return False
+    status = parent.get("status") or {}
+    return bool(status.get("observedGeneration") != meta.get("generation"))
 
 
 def signature(obj: Mapping[str, Any]) -> tuple[Any, ...]:
