@@ -290,14 +290,26 @@ class Engine:
                 seen.add(ident)
                 todo.append((ident, obj))
 
-        def one(item: tuple[Identity, Mapping[str, Any]]) -> tuple[str, Obj | None]:
+        def read(item: tuple[Identity, Mapping[str, Any]]) -> Obj | None:
             try:
-                return self._delete(item[1], True, dry_run)
+                return self.live(item[1])
             except KindNotServed:
-                return "gone", None  # its CRD was removed: so were its objects
+                return None  # its CRD was removed: so were its objects
 
-        for batch in kind_batches(todo, key=lambda item: item[0].kind):
-            for (ident, _obj), (outcome, answer) in zip(batch, each(one, batch), strict=True):
+        # The reads first, all side by side; then the deletes, a kind at a time.
+        lives = each(read, todo)
+        found = [(ident, obj, live) for (ident, obj), live in zip(todo, lives, strict=True)]
+
+        def one(item: tuple[Identity, Mapping[str, Any], Obj | None]) -> tuple[str, Obj | None]:
+            try:
+                return self._delete(item[1], item[2], dry_run)
+            except KindNotServed:
+                return "gone", None
+
+        for batch in kind_batches(found, key=lambda item: item[0].kind):
+            for (ident, _obj, _live), (outcome, answer) in zip(
+                batch, each(one, batch), strict=True
+            ):
                 getattr(report, outcome).append(ident)
                 if outcome == "deleted" and not dry_run and terminating(answer):
                     report.terminating.append(dict(answer or {}))

@@ -150,21 +150,42 @@ class Watch(Protocol):
 T = TypeVar("T")
 R = TypeVar("R")
 
-#: Requests a command keeps in flight at once when they do not depend on each other.
-PARALLEL = 4
+#: Requests kept in flight at once when they do not depend on each other.
+PARALLEL = 8
 
 
-def each(fn: Callable[[T], R], items: Sequence[T], *, workers: int = PARALLEL) -> list[R]:
-    """``[fn(x) for x in items]`` with up to ``workers`` calls in flight at once (the
+def each(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    """``[fn(x) for x in items]`` with up to :data:`PARALLEL` calls in flight at once (the
     connection is thread-safe; each call waits mostly on the API server). Results keep the
-    order of ``items``; the first exception raised is raised, after every call ended."""
-    if len(items) <= 1 or workers <= 1:
+    order of ``items``; the first exception raised is raised, after every call ended.
+    Called from one of those calls, it runs them in turn (the workers are shared)."""
+    if len(items) <= 1 or getattr(_in_pool, "active", False):
         return [fn(x) for x in items]
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import wait
 
-    with ThreadPoolExecutor(min(workers, len(items)), thread_name_prefix="request") as pool:
-        futures = [pool.submit(fn, x) for x in items]
+    def run(item: T) -> R:
+        _in_pool.active = True
+        return fn(item)
+
+    futures = [_shared_pool().submit(run, x) for x in items]
+    wait(futures)
     return [f.result() for f in futures]
+
+
+_in_pool = threading.local()
+_pool: Any = None
+_pool_lock = threading.Lock()
+
+
+def _shared_pool() -> Any:
+    """The worker threads of :func:`each`, started once per process (not per call)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _pool = ThreadPoolExecutor(PARALLEL, thread_name_prefix="request")
+        return _pool
 
 
 def _group_version(api_version: str) -> tuple[str, str]:
