@@ -133,7 +133,7 @@ def bench_operator(
         stats_file = workdir / "stats.json"
         log = (workdir / "operator.log").open("wb")
         cmd = [PYTHON, "-m", "modelservice.cli.main", "operator", "run", "--namespace", ns,
-               "--stats-file", str(stats_file), "--workers", "16", "--resync", "20"]  # fmt: skip
+               "--stats-file", str(stats_file), "--workers", "16", "--resync", "60"]  # fmt: skip
         proc = subprocess.Popen(
             cmd,
             env=dict(os.environ, KUBECONFIG=env.kubeconfig, NO_COLOR="1"),
