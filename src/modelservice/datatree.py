@@ -10,9 +10,15 @@ are handed to callers that edit them (Helm's ownership metadata is added at appl
 operator adds its own labels), and an edit meant for one place (a label) must never change
 another (an immutable selector). The typed model holds tuples where values had lists;
 copies of those are lists, as the objects need.
+
+A tree that is copied again and again (the chart's defaults, a values file read before) is
+kept *frozen*: as :mod:`marshal` bytes, which thaw into a fresh tree in C several times
+faster than :func:`copy_tree` walks one.
 """
 
 from __future__ import annotations
+
+import marshal
 
 TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
 if TYPE_CHECKING:
@@ -29,14 +35,48 @@ def copy_tree(value: T) -> T:
     return copied
 
 
+def freeze(value: Any) -> bytes | None:
+    """``value`` as bytes that :func:`thaw` turns into a fresh copy; None when the tree
+    holds something other than dicts, lists, strings, numbers, booleans and None (then
+    copy it with :func:`copy_tree`)."""
+    if not _plain(value):
+        return None
+    # Version 2: no back-references, so a dict that appears twice thaws as two dicts.
+    return marshal.dumps(value, 2)
+
+
+def thaw(frozen: bytes) -> Any:
+    """A fresh tree from :func:`freeze`'s bytes: it shares nothing with any other."""
+    return marshal.loads(frozen)
+
+
+def _plain(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_plain(v) for v in value)
+    return value is None or isinstance(value, str | int | float)  # bool is an int
+
+
 def copy_items(items: Iterable[T]) -> list[T]:
     """Copies of the items of a sequence (the model's tuples), as a list."""
     return [copy_tree(item) for item in items]
 
 
+#: Values a tree holds that are shared rather than copied (immutable); checked by exact
+#: type, the fastest test Python has, so that anything else (a dict subclass an API caller
+#: passed) takes the careful path.
+LEAVES = frozenset({str, int, float, bool, type(None)})
+
+
 def _copy(value: Any) -> Any:
+    kind = type(value)
+    if kind is dict:
+        return {k: v if type(v) in LEAVES else _copy(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [v if type(v) in LEAVES else _copy(v) for v in value]
     if isinstance(value, dict):
-        return {k: _copy(v) if isinstance(v, dict | list | tuple) else v for k, v in value.items()}
+        return {k: _copy(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_copy(v) if isinstance(v, dict | list | tuple) else v for v in value]
+        return [_copy(v) for v in value]
     return value

@@ -7,6 +7,8 @@ the same labels; so the rules and the label keys live here, once.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from modelservice.errors import Problem
 
 CHART_NAME = "llm-d-modelservice"
@@ -34,6 +36,7 @@ def _trunc(name: str) -> str:
     return name[:FULLNAME_MAX].rstrip("-")
 
 
+@lru_cache(maxsize=256)  # a render asks for it once per object
 def fullname(
     release: str, *, name_override: str | None = None, fullname_override: str | None = None
 ) -> str:

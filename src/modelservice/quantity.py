@@ -13,6 +13,8 @@ every quantity in the values is) for the JSON Schema.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from modelservice.errors import ModelServiceError
 
 TYPE_CHECKING = False  # typing's, without importing typing at run time (see _record)
@@ -133,6 +135,7 @@ def quantity_or_none(value: Any) -> Fraction | None:
         return None
 
 
+@lru_cache(maxsize=1024)  # a release repeats a handful of quantities ("1", "16Gi") often
 def quantity_problem(text: str) -> str | None:
     """What is wrong with ``text`` as a (non-negative) quantity in the values, with a hint
     for near misses (``16GB`` → ``16G`` or ``16Gi``); None when it is fine."""

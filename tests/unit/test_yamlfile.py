@@ -244,3 +244,28 @@ def test_str_input_accepted() -> None:
 )
 def test_type_name(value: Any, name: str) -> None:
     assert type_name(value) == name
+
+
+def test_a_document_read_again_is_a_fresh_copy() -> None:
+    """The parse cache hands every caller a tree of its own: editing one (as --set parsing
+    and API callers do) changes neither the cache nor another caller's copy, and an alias
+    comes back as two maps, not one shared by two keys."""
+    text = b"a: &x {k: [1, {d: 2}]}\nb: *x\n"
+    first = load_yaml(text, "v.yaml")
+    second = load_yaml(text, "v.yaml")
+    assert first == second == {"a": {"k": [1, {"d": 2}]}, "b": {"k": [1, {"d": 2}]}}
+    second["a"]["k"][1]["d"] = 3
+    second["b"]["k"].append(4)
+    assert load_yaml(text, "v.yaml") == first
+    assert second["a"] is not second["b"]
+
+
+def test_freeze_takes_only_plain_trees() -> None:
+    from modelservice.datatree import freeze, thaw
+
+    tree = {"a": [1, 2.5, True, None, "s", {"b": {}}]}
+    frozen = freeze(tree)
+    assert frozen is not None and thaw(frozen) == tree and thaw(frozen) is not tree
+    assert freeze({"a": (1, 2)}) is None  # tuples would thaw as tuples, not lists
+    assert freeze({1: "a"}) is None
+    assert freeze({"a": b"x"}) is None

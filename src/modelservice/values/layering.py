@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 
 from modelservice._record import Record
-from modelservice.datatree import copy_tree
+from modelservice.datatree import LEAVES, copy_tree, freeze, thaw
 from modelservice.errors import Problem, ValuesError, os_reason
 from modelservice.values.yamlfile import check_size, load_yaml, read_bounded
 
@@ -51,20 +51,20 @@ def coalesce(defaults: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
     The result shares no mutable structure with ``defaults`` (which is cached process-wide),
     and holds no ``None`` map values: after coalescing a null only ever means "absent".
     """
-    out: dict[str, Any] = {}
-    for key, dval in defaults.items():
-        if key in user:
-            uval = user[key]
-            if uval is None:
-                continue
-            if isinstance(uval, dict) and isinstance(dval, dict):
-                out[key] = coalesce(dval, uval)
-            else:
-                out[key] = strip_nulls(uval)
-        else:
-            out[key] = copy_tree(dval)
+    return _overlay(copy_tree(defaults), user)
+
+
+def _overlay(out: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
+    """:func:`coalesce` onto ``out``, a copy of the defaults that this call may edit: keys
+    keep the defaults' order, and the user's own keys follow in theirs."""
     for key, uval in user.items():
-        if key not in defaults and uval is not None:
+        if uval is None:
+            out.pop(key, None)
+            continue
+        below = out.get(key)
+        if isinstance(uval, dict) and isinstance(below, dict):
+            _overlay(below, uval)
+        else:
             out[key] = strip_nulls(uval)
     return out
 
@@ -95,12 +95,27 @@ def _coalesce_into(dst: dict[str, Any], src: dict[str, Any]) -> None:
 
 
 def strip_nulls(value: Any) -> Any:
-    """Drop ``None`` values from mappings, at any depth (list items are kept as they are)."""
+    """Drop ``None`` values from mappings, at any depth (list items are kept as they are);
+    a copy, sharing only the immutable leaves."""
+    kind = type(value)
+    if kind is dict:
+        return {
+            k: v if type(v) in LEAVES else strip_nulls(v) for k, v in value.items() if v is not None
+        }
+    if kind is list:
+        return [v if type(v) in LEAVES else strip_nulls(v) for v in value]
     if isinstance(value, dict):
         return {k: strip_nulls(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
         return [strip_nulls(v) for v in value]
     return value
+
+
+@lru_cache(maxsize=1)
+def _frozen_defaults() -> bytes:
+    frozen = freeze(_defaults())
+    assert frozen is not None, "the built-in defaults are a plain tree"
+    return frozen
 
 
 @lru_cache(maxsize=1)
@@ -171,7 +186,8 @@ def from_user(
     if not isinstance(user, dict):
         raise ValuesError(Problem("", f"values must be a mapping, got {type(user).__name__}"))
     if chart is None:
-        return Values(merged=coalesce(_defaults(), user), user=user, layers=tuple(layers))
+        merged = _overlay(thaw(_frozen_defaults()), user)
+        return Values(merged=merged, user=user, layers=tuple(layers))
     from modelservice.charts.defaults import shared_defaults
 
     merged = coalesce_helm(shared_defaults(chart), user)

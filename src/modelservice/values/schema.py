@@ -816,6 +816,66 @@ def _compile_node(schema: Schema, compile_node: Callable[[Schema], _Check]) -> _
     allowed = sorted(props)
     min_items = schema.get("minItems", 0)
 
+    def check_object(value: Any, path: _Path, out: list[Problem]) -> None:
+        # The common case, specialised: a mapping with named keys (most nodes of a values
+        # document), checked without the other kinds' tests.
+        if not isinstance(value, dict):
+            out.append(Problem(_path_text(path), f"must be {wanted}, got {_describe(value)}"))
+            return
+        for req in required:
+            if req not in value:
+                desc = _resolve_desc(properties[req]) if req in properties else ""
+                out.append(
+                    Problem(
+                        join_path(_path_text(path), req),
+                        "required" + (f": {desc}" if desc else ""),
+                    )
+                )
+        for key, item in value.items():
+            if item is None:  # a null removes a key (a default): nothing to check
+                continue
+            sub = props.get(key)
+            if sub is not None:
+                sub(item, (path, key), out)
+            elif closed:
+                out.append(_unknown_key(key, allowed, path))
+            elif "extra" in later:
+                later["extra"](item, (path, key), out)
+
+    def check_type(value: Any, path: _Path, out: list[Problem]) -> None:
+        # A leaf with nothing to check but its type (a boolean, a free-form string).
+        if not isinstance(value, py_types) or (isinstance(value, bool) and not bool_ok):
+            out.append(Problem(_path_text(path), f"must be {wanted}, got {_describe(value)}"))
+
+    def check_array(value: Any, path: _Path, out: list[Problem]) -> None:
+        if not isinstance(value, list):
+            out.append(Problem(_path_text(path), f"must be {wanted}, got {_describe(value)}"))
+            return
+        if len(value) < min_items:
+            out.append(Problem(_path_text(path), f"must have at least {min_items} item(s)"))
+        items = later.get("items")
+        if items is not None:
+            for i, item in enumerate(value):
+                # later["items"] is replaced by the compiled check after its first call
+                later["items"](item, (path, i), out)
+
+    def check_text(value: Any, path: _Path, out: list[Problem]) -> None:
+        if not isinstance(value, str):
+            out.append(Problem(_path_text(path), f"must be {wanted}, got {_describe(value)}"))
+        elif len(value) < min_len:
+            out.append(Problem(_path_text(path), "must not be empty"))
+
+    simple = enum is None and pattern is None and pattern_check is None
+    bounded = minimum is not None or maximum is not None
+    if py_types == (dict,) and enum is None:
+        return check_object
+    if py_types == (list,) and enum is None:
+        return check_array
+    if py_types == (str,) and simple and min_len:
+        return check_text
+    if py_types and simple and not min_len and not bounded and not {dict, list} & set(py_types):
+        return check_type
+
     def check(value: Any, path: _Path, out: list[Problem]) -> None:
         if py_types and (
             not isinstance(value, py_types) or (isinstance(value, bool) and not bool_ok)
@@ -862,13 +922,7 @@ def _compile_node(schema: Schema, compile_node: Callable[[Schema], _Check]) -> _
                 if sub is not None:
                     sub(item, (path, key), out)
                 elif closed:
-                    hint = suggest(key, allowed) if isinstance(key, str) else None
-                    msg = (
-                        f"unknown key; did you mean {hint!r}?"
-                        if hint
-                        else f"unknown key (allowed here: {', '.join(allowed)})"
-                    )
-                    out.append(Problem(_path_text((path, key)), msg))
+                    out.append(_unknown_key(key, allowed, path))
                 elif "extra" in later:
                     later["extra"](item, (path, key), out)
         elif isinstance(value, list):
@@ -884,6 +938,16 @@ def _compile_node(schema: Schema, compile_node: Callable[[Schema], _Check]) -> _
                 out.append(Problem(_path_text(path), f"must be at most {maximum}, got {value}"))
 
     return check
+
+
+def _unknown_key(key: Any, allowed: list[str], path: _Path) -> Problem:
+    hint = suggest(key, allowed) if isinstance(key, str) else None
+    msg = (
+        f"unknown key; did you mean {hint!r}?"
+        if hint
+        else f"unknown key (allowed here: {', '.join(allowed)})"
+    )
+    return Problem(_path_text((path, key)), msg)
 
 
 def _deferred(

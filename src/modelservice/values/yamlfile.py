@@ -377,9 +377,10 @@ def load_documents(
     return docs
 
 
-#: Parsed documents by content: the same values files are read again and again by sweeps,
-#: plans and API callers rendering many releases, and parsing dominates their cost.
-_PARSED: dict[bytes | str, dict[str, Any]] = {}
+#: Parsed documents by content, frozen (:func:`modelservice.datatree.freeze`): the same
+#: values files are read again and again by sweeps, plans and API callers rendering many
+#: releases, and parsing dominates their cost.
+_PARSED: dict[bytes | str, bytes] = {}
 _PARSED_MAX = 64
 
 
@@ -389,17 +390,20 @@ def load_yaml(data: bytes | str, source: str) -> dict[str, Any]:
     ``source`` names the file (or ``<stdin>``) in error messages. A document seen before
     (same content) is not parsed again: the caller gets its own copy of the earlier result.
     """
-    from modelservice.datatree import copy_tree
+    from modelservice.datatree import freeze, thaw
 
     known = _PARSED.get(data)
     if known is not None:
-        return copy_tree(known)
+        thawed: dict[str, Any] = thaw(known)
+        return thawed
     doc = _load_yaml(data, source)
     if len(data) > 256 * 1024:  # keep the cache small: real values files are a few KiB
         return doc
-    if len(_PARSED) >= _PARSED_MAX:
-        _PARSED.pop(next(iter(_PARSED)))
-    _PARSED[data] = copy_tree(doc)
+    frozen = freeze(doc)
+    if frozen is not None:  # only plain trees (a YAML timestamp is not)
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[data] = frozen
     return doc
 
 
