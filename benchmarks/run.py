@@ -2,9 +2,16 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/run.py            # full run, well under 2 minutes
-    .venv/bin/python benchmarks/run.py --quick    # about 15 s
+    .venv/bin/python benchmarks/run.py            # full run, several minutes
+    .venv/bin/python benchmarks/run.py --quick    # about 15 s, no cluster
+    .venv/bin/python benchmarks/run.py --no-cluster
+    .venv/bin/python benchmarks/run.py --operator-count 1000
     .venv/bin/python benchmarks/run.py --json bench.json
+
+The full run also starts the local test cluster (``testenv/run``; a cold build takes
+minutes) for the lifecycle commands against helm (:mod:`bench_cluster`) and the operator
+at scale (:mod:`bench_operator`, 200 ModelServices unless ``--operator-count`` or
+``$MODELSERVICE_BENCH_OPERATOR_COUNT`` says otherwise).
 
 The figures are measurements, not tests: the exit status is 0 even when a figure is over
 its budget, and non-zero only when a benchmark crashes.
@@ -54,6 +61,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a short run (about 15 s)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
     parser.add_argument("--runs", type=int, help="process runs per variant (default 30)")
+    parser.add_argument(
+        "--no-cluster",
+        action="store_true",
+        help="leave out the benchmarks on the local test cluster (lifecycle, operator)",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="lifecycle rounds against helm (default 5)"
+    )
+    parser.add_argument(
+        "--operator-count",
+        type=int,
+        help="ModelServices of the operator benchmark (default "
+        "$MODELSERVICE_BENCH_OPERATOR_COUNT or 200)",
+    )
     args = parser.parse_args(argv)
 
     if args.quick:
@@ -96,6 +117,17 @@ def main(argv: list[str] | None = None) -> int:
     figures += bench_rss(rss_runs)
     figures += bench_vs_helm(runs, warmup)
     figures += bench_chart_version(runs, warmup)
+    if not (args.quick or args.no_cluster):
+        import tempfile
+
+        from bench_cluster import bench_cluster
+        from bench_operator import bench_operator, default_count
+
+        with tempfile.TemporaryDirectory(prefix="modelservice-bench-") as tmp:
+            figures += bench_cluster(args.rounds, Path(tmp))
+        with tempfile.TemporaryDirectory(prefix="modelservice-opbench-") as tmp:
+            count = args.operator_count or default_count()
+            figures += bench_operator(count, Path(tmp), node_pods=250)
     elapsed = time.perf_counter() - t0
 
     _table(figures)

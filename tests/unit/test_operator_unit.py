@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import time
 from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import modelservice
 from modelservice.cli.main import main
 from modelservice.cluster.memory import MemoryCluster
 from modelservice.operator import crd as crdmod
+from modelservice.operator import reconciler as reconciler_mod
 from modelservice.operator.desired import (
     adopt,
     desired_children,
@@ -685,6 +687,9 @@ class FakeCluster(MemoryCluster):
     def thread_requests(self) -> int:
         return self.requests
 
+    def each(self, fn: Any, items: list[Any]) -> list[Any]:
+        return [fn(x) for x in items]
+
     def list(self, api_version: str, kind: str, **kwargs: Any) -> list[dict[str, Any]]:
         if kind == "Pod":
             self._count("list Pod")
@@ -925,3 +930,70 @@ def test_peering_rule_matches_kopf() -> None:
     assert not state.is_active()
     state.standalone = True
     assert state.is_active()
+
+
+def test_a_model_services_own_event_does_not_read_it_again() -> None:
+    """Creating for kopf's create cause: the body is as the API server just sent it, so the
+    reconcile reads the children it is about to create (ownership), not the ModelService."""
+    _view, cluster, rec, body = setup(LIGHT)
+    result = rec.reconcile(body, trigger="create")
+    assert len(result.applied) == 2
+    assert not [line for line in cluster.log if line.startswith("get ModelService")]
+    assert [line for line in cluster.log if line.startswith("get ")] == [
+        "get ServiceAccount/llama-llm-d-modelservice",
+        "get Deployment/llama-llm-d-modelservice-decode",
+    ]
+
+
+def test_child_events_that_change_nothing_the_reconcile_uses_are_filtered() -> None:
+    view, _cluster, rec, body = setup(LIGHT)
+    rec.reconcile(body)
+    deploy = copy.deepcopy(next(o for o in view.objects.values() if o["kind"] == "Deployment"))
+    # the apply's own answer was seen: its watch event is no news
+    assert not rec.child_changed(deploy, "MODIFIED")
+    # a rollout's status write that changes neither readiness nor replicas
+    deploy["status"]["conditions"] = [{"type": "Progressing", "status": "True"}]
+    deploy["metadata"]["resourceVersion"] = "999"
+    assert not rec.child_changed(deploy, "MODIFIED")
+    # readiness changes, someone scales it, a mark is edited, it goes: each is news
+    deploy["status"]["readyReplicas"] = 0
+    assert rec.child_changed(deploy, "MODIFIED")
+    deploy["spec"]["replicas"] = 4
+    deploy["metadata"]["generation"] += 1
+    assert rec.child_changed(deploy, "MODIFIED")
+    deploy["metadata"]["annotations"]["edited"] = "by hand"
+    assert rec.child_changed(deploy, "MODIFIED")
+    assert rec.child_changed(deploy, "DELETED")
+    assert rec.child_changed(deploy, "ADDED")  # after a deletion, a new one is news
+
+
+def test_only_a_spec_change_or_a_missing_status_needs_a_reconcile() -> None:
+    from modelservice.operator.reconciler import needs_reconcile
+
+    fresh = parent(LIGHT)
+    assert needs_reconcile(fresh)  # no status yet
+    fresh["status"] = {"observedGeneration": 1}
+    assert not needs_reconcile(fresh)  # the operator's own status write
+    fresh["metadata"]["generation"] = 2
+    assert needs_reconcile(fresh)  # the spec changed
+    fresh["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+    assert not needs_reconcile(fresh)
+
+
+def test_a_refused_reconcile_is_queued_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What kopf's TemporaryError did: the cluster refuses, the reconcile runs again."""
+    monkeypatch.setattr(reconciler_mod, "RETRY_AFTER", 0.05)
+    view, cluster, rec, _body = setup(LIGHT)
+    refusals = ["Deployment"]
+    cluster.reject = lambda obj: "admission webhook denied it" if obj["kind"] in refusals else None
+    rec.enqueue("ns", "llama", trigger="create")
+    deadline = time.monotonic() + 10
+    while rec.stats.errors == 0:
+        assert time.monotonic() < deadline, "the first reconcile did not run"
+        time.sleep(0.01)
+    refusals.clear()  # the webhook lets it through now
+    while not any(o["kind"] == "Deployment" for o in view.objects.values()):
+        assert time.monotonic() < deadline, "the refused reconcile was not retried"
+        time.sleep(0.01)
+    assert rec.stats.by_trigger.get("retry", 0) >= 1
+    rec.shutdown()

@@ -348,6 +348,14 @@ def _release(args: argparse.Namespace) -> Release:
     )
 
 
+def _skipped(skipped: list[Any]) -> None:
+    """Records that could not be decoded, as warnings (as :class:`Release` reports them)."""
+    if skipped:
+        from modelservice.errors import Problem
+
+        print_warnings([Problem("", str(s)) for s in skipped])
+
+
 def _notice(message: str) -> None:
     print(message, file=sys.stderr)
 
@@ -591,18 +599,17 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    # The records' storage alone: the lifecycle (and what it imports) is not needed here.
     from modelservice.cluster.client import Cluster
-    from modelservice.cluster.release import list_releases
+    from modelservice.cluster.storage import SecretDriver
 
     cluster = Cluster(
         kubeconfig=args.kubeconfig, context=args.kube_context, namespace=args.namespace
     )
-    records = list_releases(
-        cluster,
-        namespace=cluster.namespace,
-        all_namespaces=args.all_namespaces,
-        on_warnings=print_warnings,
+    records, skipped = SecretDriver(cluster).latest(
+        cluster.namespace, all_namespaces=args.all_namespaces
     )
+    _skipped(skipped)
     if args.output != "table":  # Helm's fields, its revision a string as in `helm list`
         fields = [
             {
@@ -627,12 +634,17 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
+    from modelservice.cluster.client import Cluster
     from modelservice.cluster.errors import ReleaseNotFound
+    from modelservice.cluster.storage import SecretDriver
 
-    rel = _release(args)
-    records = rel.history()
+    cluster = Cluster(
+        kubeconfig=args.kubeconfig, context=args.kube_context, namespace=args.namespace
+    )
+    records, skipped = SecretDriver(cluster).history(args.release, cluster.namespace)
+    _skipped(skipped)
     if not records:
-        raise ReleaseNotFound(args.release, rel.namespace)
+        raise ReleaseNotFound(args.release, cluster.namespace)
     if args.output != "table":  # Helm's fields, as `helm history -o json`
         fields = [
             {

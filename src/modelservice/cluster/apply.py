@@ -21,15 +21,16 @@ so an object replaced in between is not deleted either. Every request goes throu
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from modelservice.cluster.client import Api
+from modelservice.cluster.client import Api, each, terminating
 from modelservice.cluster.errors import ClusterError, Conflict, KindNotServed, OwnershipConflict
 from modelservice.kinds import Identity, identity
 
 Obj = dict[str, Any]
+T = TypeVar("T")
 
 KEEP_ANNOTATION = "helm.sh/resource-policy"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
@@ -135,12 +136,16 @@ class Deletion:
     """Left in place because the live object's marks do not name this owner."""
     gone: list[Identity] = field(default_factory=list)
     """Already absent."""
+    terminating: list[Obj] = field(default_factory=list)
+    """Of the deleted, those the API server has not removed yet (finalizers, a grace
+    period), as its DELETE answered: what ``--wait`` waits for."""
 
     def merge(self, other: Deletion) -> None:
         self.deleted += other.deleted
         self.kept += other.kept
         self.foreign += other.foreign
         self.gone += other.gone
+        self.terminating += other.terminating
 
     def __len__(self) -> int:
         return len(self.deleted)
@@ -196,11 +201,10 @@ class Engine:
         skip = set(known)
         found: list[Identity] = []
         conflicts: list[tuple[Identity, str]] = []
-        for obj in objects:
-            ident = self.identity(obj)
-            if ident in skip:
-                continue
-            live = self.live(obj)
+        unknown = [(self.identity(o), o) for o in objects]
+        unknown = [(i, o) for i, o in unknown if i not in skip]
+        lives = each(self.live, [o for _, o in unknown])  # independent reads, side by side
+        for (ident, _obj), live in zip(unknown, lives, strict=True):
             if live is None:
                 continue
             found.append(ident)
@@ -218,7 +222,15 @@ class Engine:
     def apply_all(
         self, objects: Sequence[Obj], *, force_conflicts: bool = True, dry_run: bool = False
     ) -> list[Obj]:
-        return [self.apply(o, force_conflicts=force_conflicts, dry_run=dry_run) for o in objects]
+        """Apply in order, one kind after the other; the objects of one kind side by side
+        (as Helm does: a kind's objects never depend on each other, a Deployment may depend
+        on the ServiceAccount before it). Returns the objects as applied, in order."""
+        out: list[Obj] = []
+        for batch in kind_batches(objects):
+            out += each(
+                lambda o: self.apply(o, force_conflicts=force_conflicts, dry_run=dry_run), batch
+            )
+        return out
 
     # ------------------------------------------------------------------ delete
 
@@ -233,19 +245,25 @@ class Engine:
         ``kept`` (resource policy), ``foreign`` (not the owner's, or replaced meanwhile) or
         ``gone``. ``live`` is the live object when the caller has it (None: absent);
         by default it is read. With ``dry_run`` the API server only checks the deletion."""
+        return self._delete(obj, live, dry_run)[0]
+
+    def _delete(
+        self, obj: Mapping[str, Any], live: Mapping[str, Any] | bool | None, dry_run: bool
+    ) -> tuple[str, Obj | None]:
+        """:meth:`delete`, and the DELETE's answer when one was sent."""
         if keeps(obj):
-            return "kept"
+            return "kept", None
         current: Mapping[str, Any] | None
         current = self.live(obj) if live is True else (live or None)
         if current is None:
-            return "gone"
+            return "gone", None
         if keeps(current):
-            return "kept"
+            return "kept", None
         if not self.owner.owns(current):
-            return "foreign"
+            return "foreign", None
         meta = current.get("metadata") or {}
         try:
-            deleted = self.api.delete(
+            answer = self.api.delete(
                 str(obj["apiVersion"]),
                 str(obj["kind"]),
                 str(meta.get("name") or (obj.get("metadata") or {}).get("name")),
@@ -254,25 +272,47 @@ class Engine:
                 dry_run=dry_run,
             )
         except Conflict:
-            return "foreign"  # replaced since it was read: not the object that was checked
-        return "deleted" if deleted else "gone"
+            # replaced since it was read: not the object that was checked
+            return "foreign", None
+        return ("deleted" if answer is not None else "gone"), answer
 
     def delete_all(
         self, objects: Iterable[Mapping[str, Any]], *, dry_run: bool = False
     ) -> Deletion:
-        """Delete the owner's objects among ``objects``, in reverse order, each once."""
+        """Delete the owner's objects among ``objects``, in reverse order, each once (the
+        objects of one kind side by side, as :meth:`apply_all`)."""
         report = Deletion()
         seen: set[Identity] = set()
+        todo: list[tuple[Identity, Mapping[str, Any]]] = []
         for obj in reversed(list(objects)):
             ident = self.identity(obj)
-            if ident in seen:
-                continue
-            seen.add(ident)
+            if ident not in seen:
+                seen.add(ident)
+                todo.append((ident, obj))
+
+        def read(item: tuple[Identity, Mapping[str, Any]]) -> Obj | None:
             try:
-                outcome = self.delete(obj, dry_run=dry_run)
+                return self.live(item[1])
             except KindNotServed:
-                outcome = "gone"  # its CRD was removed: so were its objects
-            getattr(report, outcome).append(ident)
+                return None  # its CRD was removed: so were its objects
+
+        # The reads first, all side by side; then the deletes, a kind at a time.
+        lives = each(read, todo)
+        found = [(ident, obj, live) for (ident, obj), live in zip(todo, lives, strict=True)]
+
+        def one(item: tuple[Identity, Mapping[str, Any], Obj | None]) -> tuple[str, Obj | None]:
+            try:
+                return self._delete(item[1], item[2], dry_run)
+            except KindNotServed:
+                return "gone", None
+
+        for batch in kind_batches(found, key=lambda item: item[0].kind):
+            for (ident, _obj, _live), (outcome, answer) in zip(
+                batch, each(one, batch), strict=True
+            ):
+                getattr(report, outcome).append(ident)
+                if outcome == "deleted" and not dry_run and terminating(answer):
+                    report.terminating.append(dict(answer or {}))
         return report
 
     def prune(
@@ -285,6 +325,19 @@ class Engine:
         """Delete what ``old`` had and ``new`` lacks (the owner's only), newest first."""
         keep = {self.identity(o) for o in new}
         return self.delete_all((o for o in old if self.identity(o) not in keep), dry_run=dry_run)
+
+
+def kind_batches(items: Sequence[T], key: Callable[[T], Any] | None = None) -> list[list[T]]:
+    """``items`` cut into runs of consecutive items of the same kind (``key``: the item's
+    kind; by default ``item["kind"]``)."""
+    kind_of = key or (lambda item: item["kind"])  # type: ignore[index]
+    out: list[list[T]] = []
+    for item in items:
+        if out and kind_of(out[-1][0]) == kind_of(item):
+            out[-1].append(item)
+        else:
+            out.append([item])
+    return out
 
 
 def describe_skipped(report: Deletion, operation: str) -> list[str]:

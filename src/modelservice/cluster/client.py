@@ -8,12 +8,14 @@ verb is missing, who owns a conflicting field) and counts requests, so that budg
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from modelservice.cluster.discovery import ResourceType
 from modelservice.cluster.errors import (
     AlreadyExists,
     ClusterError,
@@ -28,6 +30,9 @@ from modelservice.cluster.errors import (
     Unreachable,
 )
 from modelservice.errors import os_reason
+
+if TYPE_CHECKING:
+    from modelservice.cluster.discovery import Discovery
 from modelservice.naming import POOL_ALPHA_GROUP, POOL_V1_GROUP, POOL_V1ALPHA2
 
 __all__ = [
@@ -38,6 +43,9 @@ __all__ = [
     "ConflictError",
     "NotFoundError",
     "ResourceType",
+    "Watch",
+    "each",
+    "terminating",
 ]
 
 #: Helm 4 applies with this field manager; sharing it lets a team switch tools without
@@ -63,17 +71,15 @@ _CRD_OPTION = {
 #: The first API's name for a missing object; the same class.
 NotFoundError = NotFound
 
+Obj = dict[str, Any]
 
-@dataclass(frozen=True)
-class ResourceType:
-    api_version: str
-    kind: str
-    plural: str
-    namespaced: bool
 
-    @property
-    def group(self) -> str:
-        return self.api_version.rpartition("/")[0]
+def user_agent() -> str:
+    """``modelservice/<version>``: how the API server's audit log (and the benchmarks that
+    read it) tell this tool's requests from others'."""
+    from modelservice import __version__
+
+    return f"modelservice/{__version__}"
 
 
 class Api(Protocol):
@@ -117,9 +123,69 @@ class Api(Protocol):
         *,
         uid: str | None = None,
         dry_run: bool = False,
-    ) -> bool: ...
+    ) -> Obj | None: ...
 
     def ensure_namespace(self, name: str, *, create: bool) -> None: ...
+
+    def watch(
+        self,
+        api_version: str,
+        kind: str,
+        *,
+        name: str,
+        namespace: str | None,
+        resource_version: str,
+        timeout: float,
+    ) -> Watch: ...
+
+
+class Watch(Protocol):
+    """A stream of ``(type, object)`` watch events that another thread may close."""
+
+    def __iter__(self) -> Iterator[tuple[str, Obj]]: ...
+
+    def close(self) -> None: ...
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Requests kept in flight at once when they do not depend on each other.
+PARALLEL = 8
+
+
+def each(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    """``[fn(x) for x in items]`` with up to :data:`PARALLEL` calls in flight at once (the
+    connection is thread-safe; each call waits mostly on the API server). Results keep the
+    order of ``items``; the first exception raised is raised, after every call ended.
+    Called from one of those calls, it runs them in turn (the workers are shared)."""
+    if len(items) <= 1 or getattr(_in_pool, "active", False):
+        return [fn(x) for x in items]
+    from concurrent.futures import wait
+
+    def run(item: T) -> R:
+        _in_pool.active = True
+        return fn(item)
+
+    futures = [_shared_pool().submit(run, x) for x in items]
+    wait(futures)
+    return [f.result() for f in futures]
+
+
+_in_pool = threading.local()
+_pool: Any = None
+_pool_lock = threading.Lock()
+
+
+def _shared_pool() -> Any:
+    """The worker threads of :func:`each`, started once per process (not per call)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _pool = ThreadPoolExecutor(PARALLEL, thread_name_prefix="request")
+        return _pool
 
 
 def _group_version(api_version: str) -> tuple[str, str]:
@@ -175,55 +241,68 @@ class Cluster:
             field_manager=field_manager,
             timeout=httpx.Timeout(timeout),
         )
+        # One connection pool for lightkube's typed calls and the raw requests below (a
+        # second client would cost its own TLS set-up and handshake).
+        self._http: Any = self.client._client._client
+        self._http.headers["User-Agent"] = user_agent()
         self._config = single
         self._types: dict[tuple[str, str], ResourceType] = {}
         self._classes: dict[tuple[str, str], Any] = {}
-        self._served: dict[str, dict[str, ResourceType] | None] = {}
+        self._discovery: Discovery | None = None
+        self._lock = threading.Lock()
+        self._discovery_lock = threading.Lock()
         self.requests = 0
         """API requests made through this connection (watch streams count once)."""
 
     # ------------------------------------------------------------------ discovery
 
-    def _discover(self, api_version: str) -> dict[str, ResourceType] | None:
-        """The kinds served under one group/version, or None when it is not served."""
-        if api_version in self._served:
-            return self._served[api_version]
-        group, version = _group_version(api_version)
-        path = f"/api/{version}" if not group else f"/apis/{group}/{version}"
-        body = self._raw_get(path)
-        found: dict[str, ResourceType] | None = None
-        if body is not None:
-            found = {}
-            for r in body.get("resources", []):
-                if "/" in r["name"]:
-                    continue  # subresources
-                found[r["kind"]] = ResourceType(api_version, r["kind"], r["name"], r["namespaced"])
-        self._served[api_version] = found
-        return found
+    @property
+    def discovery(self) -> Discovery:
+        """Which kinds the server serves (cached on disk between runs, like kubectl's)."""
+        if self._discovery is None:
+            from modelservice.cluster.discovery import Discovery
 
-    def _http_client(self) -> Any:
-        from lightkube.config.client_adapter import Client as adapter
-        from lightkube.config.client_adapter import ConnectionParams
+            self._discovery = Discovery(self.server, self._fetch)
+        return self._discovery
 
-        http = getattr(self, "_http", None)
-        if http is None:
-            http = self._http = adapter(self._config, ConnectionParams())
-        return http
-
-    def _raw_get(self, path: str) -> dict[str, Any] | None:
-        self.requests += 1
+    def _fetch(self, path: str, accept: str) -> tuple[int, Any]:
+        """One discovery GET: (status, JSON body or None)."""
+        self._count()
         try:
-            resp = self._http_client().get(path)
+            resp = self._http.get(path, headers={"Accept": accept})
         except Exception as exc:
             raise self._unreachable(exc) from None
-        if resp.status_code == 404:
-            return None
         if resp.status_code >= 400:
+            if resp.status_code in (403, 404):
+                return resp.status_code, None
             raise ClusterError(
                 f"the API server answered {resp.status_code} to GET {path}: {resp.text[:300]}"
             )
-        result: dict[str, Any] = resp.json()
-        return result
+        try:
+            return resp.status_code, resp.json()
+        except ValueError:
+            return resp.status_code, None
+
+    def _own_connection(self, httpx: Any) -> Any:
+        """A new HTTP client to the same server as the same user, with the TLS settings
+        (CA, client certificate) already loaded for the shared one."""
+        pool = getattr(getattr(self._http, "_transport", None), "_pool", None)
+        context = getattr(pool, "_ssl_context", None)
+        if context is None:  # not where this httpx keeps it: build it again
+            from lightkube.config.client_adapter import verify_cluster
+
+            config: Any = self._config
+            context = verify_cluster(config.cluster, config.user, config.abs_file)
+        return httpx.Client(
+            base_url=self._http.base_url,
+            auth=self._http.auth,
+            verify=context,
+            headers=self._http.headers,
+        )
+
+    def _count(self) -> None:
+        with self._lock:
+            self.requests += 1
 
     def resource_type(self, api_version: str, kind: str) -> ResourceType:
         """How the cluster serves a kind; :class:`KindNotServed` when it does not."""
@@ -231,8 +310,8 @@ class Cluster:
         known = self._types.get(key)
         if known is not None:
             return known
-        served = self._discover(api_version)
-        rtype = served.get(kind) if served else None
+        with self._discovery_lock:
+            rtype = self.discovery.lookup(api_version, kind)
         if rtype is None:
             group = _group_version(api_version)[0]
             hint = _CRD_HINTS.get(group, "install the CRD that defines it")
@@ -242,6 +321,24 @@ class Cluster:
             raise KindNotServed(api_version, kind, hint)
         self._types[key] = rtype
         return rtype
+
+    def _stale(self, api_version: str, kind: str) -> bool:
+        """The server answered 404 for a kind's path: if the kind came from the discovery
+        cache, ask again (a CRD removed or changed). Whether a retry may help."""
+        with self._discovery_lock:
+            if not self.discovery.stale(api_version, kind):
+                return False
+        self._types.pop((api_version, kind), None)
+        self._classes.pop((api_version, kind), None)
+        return True
+
+    def resource_gone(self, api_version: str, kind: str) -> ClusterError:
+        """The error for a kind the server does not serve (any more), as discovery says it."""
+        try:
+            self.resource_type(api_version, kind)
+        except KindNotServed as err:
+            return err
+        return ClusterError(f"the API server does not serve {kind} ({api_version})")
 
     def resource_class(self, api_version: str, kind: str) -> Any:
         """A lightkube generic resource class: objects stay plain dicts end to end, so no
@@ -258,7 +355,7 @@ class Cluster:
     def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         from lightkube.core.exceptions import ApiError
 
-        self.requests += 1
+        self._count()
         try:
             return fn(*args, **kwargs)
         except ApiError as exc:
@@ -266,38 +363,57 @@ class Cluster:
         except ClusterError:
             raise
         except Exception as exc:
+            response = getattr(exc, "response", None)
+            if response is not None and getattr(response, "status_code", 0) >= 400:
+                # not a Status (a path the server does not serve answers plain text)
+                status = {"code": response.status_code, "message": response.text[:300]}
+                raise self._api_error(what, status) from None
             if _is_connection_error(exc):
                 raise self._unreachable(exc) from None
             raise
+
+    def _typed(self, api_version: str, kind: str, what: str, call: Any) -> Any:
+        """``call(resource class)`` through :meth:`_call`; once more with fresh discovery
+        when the server does not serve the kind where the cache said it did."""
+        try:
+            return self._call(what, call, self.resource_class(api_version, kind))
+        except _KindGone:
+            if not self._stale(api_version, kind):
+                raise self.resource_gone(api_version, kind) from None
+        try:
+            return self._call(what, call, self.resource_class(api_version, kind))
+        except _KindGone:
+            raise self.resource_gone(api_version, kind) from None
 
     def apply(
         self, obj: dict[str, Any], *, force: bool = True, dry_run: bool = False
     ) -> dict[str, Any]:
         """Server-side apply one object with this connection's field manager."""
-        cls = self.resource_class(obj["apiVersion"], obj["kind"])
-        ns = self._ns(obj)
+
+        def call(cls: Any) -> Any:
+            client: Any = self.client
+            return client.apply(
+                cls(obj),
+                namespace=self._ns(obj),
+                force=force,
+                dry_run=dry_run,
+                field_manager=self.field_manager,
+            )
+
         what = f"apply {obj['kind']}/{obj['metadata']['name']}"
-        result = self._call(
-            what,
-            self.client.apply,
-            cls(obj),
-            namespace=ns,
-            force=force,
-            dry_run=dry_run,
-            field_manager=self.field_manager,
-        )
-        return _as_dict(result)
+        return _as_dict(self._typed(obj["apiVersion"], obj["kind"], what, call))
 
     def get(
         self, api_version: str, kind: str, name: str, namespace: str | None = None
     ) -> dict[str, Any] | None:
         """The live object, or None if it does not exist."""
-        cls = self.resource_class(api_version, kind)
-        ns = self._scope(api_version, kind, namespace)
+
+        def call(cls: Any) -> Any:
+            ns = self._scope(api_version, kind, namespace)
+            return self.client.get(cls, name, namespace=ns)
+
         try:
-            return _as_dict(
-                self._call(f"get {kind}/{name}", self.client.get, cls, name, namespace=ns)
-            )
+            return _as_dict(self._typed(api_version, kind, f"get {kind}/{name}", call))
         except NotFound:
             return None
 
@@ -310,29 +426,35 @@ class Cluster:
         labels: dict[str, str] | None = None,
         all_namespaces: bool = False,
     ) -> list[dict[str, Any]]:
-        cls = self.resource_class(api_version, kind)
-        ns: str | None = "*" if all_namespaces else (namespace or self.namespace)
-        if not self.resource_type(api_version, kind).namespaced:
-            ns = None
-        selector: Any = labels
-        items = self._call(
-            f"list {kind}", lambda: list(self.client.list(cls, namespace=ns, labels=selector))
-        )
-        return [_as_dict(i) for i in items]
+        def call(cls: Any) -> Any:
+            ns: str | None = "*" if all_namespaces else (namespace or self.namespace)
+            if not self.resource_type(api_version, kind).namespaced:
+                ns = None
+            selector: Any = labels
+            return list(self.client.list(cls, namespace=ns, labels=selector))
+
+        return [_as_dict(i) for i in self._typed(api_version, kind, f"list {kind}", call)]
 
     def create(self, obj: dict[str, Any]) -> dict[str, Any]:
         """Create; :class:`AlreadyExists` when the object is there."""
-        cls = self.resource_class(obj["apiVersion"], obj["kind"])
         meta = obj["metadata"]
         what = f"create {obj['kind']}/{meta.get('name') or meta.get('generateName', '')}"
-        return _as_dict(self._call(what, self.client.create, cls(obj), namespace=self._ns(obj)))
+
+        def call(cls: Any) -> Any:
+            return self.client.create(cls(obj), namespace=self._ns(obj))
+
+        return _as_dict(self._typed(obj["apiVersion"], obj["kind"], what, call))
 
     def replace(self, obj: dict[str, Any]) -> dict[str, Any]:
         """Replace; with ``metadata.resourceVersion`` set this is a compare-and-swap that
         raises :class:`Conflict` when the object changed since it was read."""
-        cls = self.resource_class(obj["apiVersion"], obj["kind"])
         what = f"update {obj['kind']}/{obj['metadata']['name']}"
-        return _as_dict(self._call(what, self.client.replace, cls(obj), namespace=self._ns(obj)))
+
+        def call(cls: Any) -> Any:
+            client: Any = self.client
+            return client.replace(cls(obj), namespace=self._ns(obj))
+
+        return _as_dict(self._typed(obj["apiVersion"], obj["kind"], what, call))
 
     def delete(
         self,
@@ -343,18 +465,14 @@ class Cluster:
         *,
         uid: str | None = None,
         dry_run: bool = False,
-    ) -> bool:
-        """Delete in the background (dependents are garbage-collected); False if absent.
+    ) -> Obj | None:
+        """Delete in the background (dependents are garbage-collected); None if absent.
 
         With ``uid`` the API server deletes only that object (a precondition): one that was
         deleted and created again since it was read raises :class:`Conflict`. With
-        ``dry_run`` it only checks the deletion.
-        """
-        rtype = self.resource_type(api_version, kind)
-        ns = self._scope(api_version, kind, namespace)
-        group, version = _group_version(api_version)
-        base = f"/api/{version}" if not group else f"/apis/{group}/{version}"
-        where = f"/namespaces/{ns}" if ns else ""
+        ``dry_run`` it only checks the deletion. Returns the API server's answer: a
+        ``Status`` when the object is gone, the object itself while it is still there
+        (finalizers, a grace period), which :func:`terminating` tells apart."""
         body: dict[str, Any] = {
             "apiVersion": "v1",
             "kind": "DeleteOptions",
@@ -364,21 +482,56 @@ class Cluster:
             body["preconditions"] = {"uid": uid}
         if dry_run:
             body["dryRun"] = ["All"]
+
+        def call(_cls: Any) -> Any:
+            rtype = self.resource_type(api_version, kind)
+            path = self._path(rtype, self._scope(api_version, kind, namespace), name)
+            return self._raw("DELETE", path, f"delete {kind}/{name}", body)
+
         try:
-            self._raw(
-                "DELETE", f"{base}{where}/{rtype.plural}/{name}", f"delete {kind}/{name}", body
-            )
+            answer: Obj = self._typed(api_version, kind, f"delete {kind}/{name}", call)
         except NotFound:
-            return False
-        return True
+            return None
+        return answer
+
+    @staticmethod
+    def _path(rtype: ResourceType, namespace: str | None, name: str = "") -> str:
+        group, version = _group_version(rtype.api_version)
+        base = f"/api/{version}" if not group else f"/apis/{group}/{version}"
+        where = f"/namespaces/{namespace}" if namespace else ""
+        return f"{base}{where}/{rtype.plural}" + (f"/{name}" if name else "")
+
+    def watch(
+        self,
+        api_version: str,
+        kind: str,
+        *,
+        name: str,
+        namespace: str | None,
+        resource_version: str,
+        timeout: float,
+    ) -> Watch:
+        """Watch one object from ``resource_version`` on, for at most ``timeout`` seconds
+        (the server ends the stream then). Counts as one request."""
+        rtype = self.resource_type(api_version, kind)
+        params = {
+            "watch": "true",
+            "fieldSelector": f"metadata.name={name}",
+            "resourceVersion": resource_version,
+            "allowWatchBookmarks": "true",
+            "timeoutSeconds": str(max(1, int(timeout + 0.999))),
+        }
+        self._count()
+        path = self._path(rtype, namespace if rtype.namespaced else None)
+        return _Stream(self, path, params, f"watch {kind}/{name}", timeout)
 
     def _raw(self, method: str, path: str, what: str, body: Any = None) -> dict[str, Any]:
-        """One request outside lightkube's typed calls (for DeleteOptions preconditions)."""
+        """One request outside lightkube's typed calls (for DeleteOptions preconditions),
+        counted by the caller (:meth:`_call`)."""
         import json
 
-        self.requests += 1
         try:
-            resp = self._http_client().request(
+            resp = self._http.request(
                 method,
                 path,
                 content=json.dumps(body) if body is not None else None,
@@ -432,6 +585,9 @@ class Cluster:
         if code == 404:
             if details.get("kind") == "namespaces" and details.get("name"):
                 return NamespaceNotFound(str(details["name"]))
+            if not details.get("name"):
+                # No object named: the kind's path itself is not served (a CRD removed).
+                return _KindGone(f"cannot {what}: {message}")
             return NotFound(f"cannot {what}: {message}")
         if code == 409 and reason == "AlreadyExists":
             return AlreadyExists(f"cannot {what}: {message}")
@@ -446,6 +602,85 @@ class Cluster:
         if code in (400, 422):
             return Invalid(f"the API server rejected {what.split(' ', 1)[-1]}: {message}")
         return ClusterError(f"cannot {what}: {message} (HTTP {code})")
+
+
+class _KindGone(NotFound):
+    """A 404 for a kind's path rather than for an object in it: discovery was stale."""
+
+
+class _Stream:
+    """One watch request's events, read line by line as the server sends them; :meth:`close`
+    (from any thread) ends the stream."""
+
+    def __init__(
+        self, cluster: Cluster, path: str, params: dict[str, str], what: str, timeout: float
+    ) -> None:
+        self.cluster = cluster
+        self.path = path
+        self.params = params
+        self.what = what
+        self.timeout = timeout
+        self._resp: Any = None
+        self._http: Any = None
+        self._closed = False
+
+    def __iter__(self) -> Iterator[tuple[str, Obj]]:
+        import json
+
+        from lightkube.config.client_adapter import httpx  # type: ignore[attr-defined]
+
+        try:
+            # A connection of its own: closing a stream from another thread while it reads
+            # must not touch a connection the other requests share.
+            self._http = self.cluster._own_connection(httpx)
+            request = self._http.build_request(
+                "GET",
+                self.path,
+                params=self.params,
+                timeout=httpx.Timeout(10.0, read=self.timeout + 10.0),
+            )
+            self._resp = self._http.send(request, stream=True)
+            if self._closed:
+                return
+            if self._resp.status_code >= 400:
+                self._resp.read()
+                try:
+                    answer = self._resp.json()
+                except ValueError:
+                    answer = {}
+                status = {"code": self._resp.status_code, **(answer or {})}
+                raise self.cluster._api_error(self.what, status)
+            for line in self._resp.iter_lines():
+                if line:
+                    event = json.loads(line)
+                    yield str(event.get("type")), dict(event.get("object") or {})
+        except ClusterError:
+            raise
+        except Exception as exc:
+            if self._closed:
+                return
+            if _is_connection_error(exc):
+                raise self.cluster._unreachable(exc) from None
+            raise
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._closed = True
+        for part in (self._resp, self._http):
+            if part is not None:
+                # from another thread while it reads: the stream ends either way
+                with contextlib.suppress(Exception):
+                    part.close()
+
+
+def terminating(answer: Obj | None) -> bool:
+    """Whether a DELETE's answer (:meth:`Cluster.delete`) is the object still being deleted
+    (finalizers, a grace period: it carries a ``deletionTimestamp``) rather than a
+    ``Status``, or the object as it was removed, saying it is gone."""
+    if not answer or answer.get("kind") == "Status":
+        return False
+    return bool((answer.get("metadata") or {}).get("deletionTimestamp"))
 
 
 def _status_of(status: Any) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 import itertools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from modelservice.cluster.client import ResourceType
@@ -199,17 +199,38 @@ class MemoryCluster:
         *,
         uid: str | None = None,
         dry_run: bool = False,
-    ) -> bool:
+    ) -> Obj | None:
+        """Deletes at once (no finalizers here): the answer is a ``Status``."""
         self._count(f"delete {kind}/{name}")
         key = self._key(api_version, kind, name, namespace)
         found = self.objects.get(key)
         if found is None:
-            return False
+            return None
         if uid and found["metadata"]["uid"] != uid:
             raise Conflict(f"cannot delete {kind}/{name}: Precondition failed: UID mismatch")
         if not dry_run:
             del self.objects[key]
-        return True
+        return {"apiVersion": "v1", "kind": "Status", "status": "Success"}
+
+    def watch(
+        self,
+        api_version: str,
+        kind: str,
+        *,
+        name: str,
+        namespace: str | None,
+        resource_version: str,
+        timeout: float,
+    ) -> _Events:
+        """The object's change since ``resource_version`` as one event (nothing changes
+        here between calls but what the test does), then the end of the stream."""
+        self._count(f"watch {kind}/{name}")
+        found = self.objects.get(self._key(api_version, kind, name, namespace))
+        if found is None:
+            return _Events([("DELETED", {"metadata": {"name": name}})])
+        if int(found["metadata"]["resourceVersion"]) > int(resource_version or 0):
+            return _Events([("MODIFIED", copy.deepcopy(found))])
+        return _Events([])
 
     def ensure_namespace(self, name: str, *, create: bool) -> None:
         self._count(f"get Namespace/{name}")
@@ -244,3 +265,16 @@ class MemoryCluster:
             ):
                 return obj
         return None
+
+
+class _Events:
+    """A finished watch stream."""
+
+    def __init__(self, events: list[tuple[str, Obj]]) -> None:
+        self.events = events
+
+    def __iter__(self) -> Iterator[tuple[str, Obj]]:
+        return iter(self.events)
+
+    def close(self) -> None:
+        self.events = []

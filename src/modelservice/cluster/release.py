@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from modelservice.cluster import epp
 from modelservice.cluster.apply import Deletion, Engine, HelmOwner, describe_skipped, keeps
-from modelservice.cluster.client import Api, Cluster
+from modelservice.cluster.client import Api, Cluster, each
 from modelservice.cluster.diff import ObjectDiff, comparable, mask_secrets
 from modelservice.cluster.errors import (
     AlreadyExists,
@@ -486,35 +486,40 @@ class Release:
         *,
         timeout: float,
         progress: ProgressFn | None = None,
-        interval: float = 1.0,
         reported: float | None = None,
     ) -> None:
-        """Poll until every object is ready; on timeout, say which are not and why.
+        """Wait until every object is ready at once, by watching them (as Helm 4's kstatus
+        waiter does); on timeout, say which are not and why. ``objects`` are best the live
+        objects as the apply returned them: those ready already cost no request, the others
+        are watched from the version the apply returned (manifests are read first).
         ``reported`` is the timeout to name in that message (the operation's whole
         ``--timeout``, of which waiting gets what is left)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            states = [
-                readiness(self.engine.live(o), o["kind"], o["metadata"]["name"]) for o in objects
-            ]
-            if progress:
-                progress(states)
-            if all(s.ready for s in states):
-                return
-            if time.monotonic() >= deadline:
-                lines = []
-                for obj, s in zip(objects, states, strict=True):
-                    if s.ready:
-                        continue
-                    why = self.object_status(obj).problem
-                    lines.append(
-                        f"  {s.kind}/{s.name}: {s.progress}" + (f" ({why})" if why else "")
-                    )
-                raise ReleaseError(
-                    f"timed out after {reported or timeout:.0f}s waiting for release "
-                    f"{self.name!r}; not ready:\n" + "\n".join(lines)
-                )
-            time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
+        from modelservice.cluster.watch import wait_ready
+
+        states = wait_ready(
+            self.cluster,
+            objects,
+            timeout=timeout,
+            namespace_of=self._scope_of,
+            progress=progress,
+        )
+        if all(s.ready for s in states):
+            return
+        lines = []
+        for obj, s in zip(objects, states, strict=True):
+            if s.ready:
+                continue
+            why = self.object_status(obj).problem
+            lines.append(f"  {s.kind}/{s.name}: {s.progress}" + (f" ({why})" if why else ""))
+        raise ReleaseError(
+            f"timed out after {reported or timeout:.0f}s waiting for release "
+            f"{self.name!r}; not ready:\n" + "\n".join(lines)
+        )
+
+    def _scope_of(self, obj: Obj) -> str | None:
+        """The namespace to watch an object in (None: cluster-scoped)."""
+        ident = self.engine.identity(obj)
+        return ident.namespace or None
 
     # ------------------------------------------------------------------ operations
 
@@ -799,10 +804,10 @@ class Release:
 
         try:
             runner.run(hooks, events[0], timeout=left())
-            self.engine.apply_all(objects, force_conflicts=force_conflicts)
+            applied = self.engine.apply_all(objects, force_conflicts=force_conflicts)
             self._warn(describe_skipped(self.engine.prune(old, objects + hook_objects), "release"))
             if wait:
-                self.wait(objects, timeout=left(), progress=progress, reported=timeout)
+                self.wait(applied, timeout=left(), progress=progress, reported=timeout)
             runner.run(hooks, events[1], timeout=left())
         except (ClusterError, KeyboardInterrupt) as exc:
             if isinstance(exc, LockLost):
@@ -981,18 +986,20 @@ class Release:
         runner.run(hooks, "pre-delete", timeout=timeout)
         report = self.engine.delete_all(objects)
         self._warn(describe_skipped(report, "release"))
-        if wait:
-            gone = set(report.deleted)
-            remaining = [o for o in objects if self.engine.identity(o) in gone]
-            remaining = [o for o in remaining if self.engine.live(o) is not None]
-            while remaining:
-                if time.monotonic() >= deadline:
-                    names = ", ".join(f"{o['kind']}/{o['metadata']['name']}" for o in remaining)
-                    raise ReleaseError(
-                        f"timed out after {timeout:.0f}s waiting for deletion of: {names}"
-                    )
-                time.sleep(0.5)
-                remaining = [o for o in remaining if self.engine.live(o) is not None]
+        if wait and report.terminating:
+            from modelservice.cluster.watch import wait_deleted
+
+            stuck = wait_deleted(
+                self.cluster,
+                report.terminating,
+                timeout=max(0.0, deadline - time.monotonic()),
+                namespace_of=self._scope_of,
+            )
+            if stuck:
+                names = ", ".join(f"{o['kind']}/{o['metadata']['name']}" for o in stuck)
+                raise ReleaseError(
+                    f"timed out after {timeout:.0f}s waiting for deletion of: {names}"
+                )
         runner.run(hooks, "post-delete", timeout=max(0.0, deadline - time.monotonic()))
         made = [h for h in hooks if h.delete_policies != ("hook-succeeded",)]
         left = [f"{h.kind}/{h.name}" for h in made if self.engine.live(h.obj) is not None]
@@ -1020,8 +1027,8 @@ class Release:
         latest = records[-1]
         current = next((r for r in reversed(records) if r.status == DEPLOYED), latest)
         result = ReleaseStatus(latest)
-        for obj in self._objects_of(current, include_foreign=include_foreign):
-            result.objects.append(self.object_status(obj))
+        objects = self._objects_of(current, include_foreign=include_foreign)
+        result.objects = each(self.object_status, objects)  # independent reads, side by side
         return result
 
     def diff(

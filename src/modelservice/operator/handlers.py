@@ -2,14 +2,21 @@
 
 Every handler ends in :meth:`Reconciler.reconcile` (or :meth:`Reconciler.kick`):
 
-- ``@kopf.on.create/update/resume`` on ModelServices: reconcile now; a cluster refusal is
-  retried by kopf (``TemporaryError``);
+- ``@kopf.on.event`` on ModelServices: reconcile one that is listed at start-up
+  (``resume``), added (``create``), or whose spec changed (its ``generation`` is not the
+  one the status last observed: ``update``), on the operator's reconcile workers; a cluster
+  refusal is retried after :data:`~.reconciler.RETRY_AFTER` seconds. Raw events rather
+  than kopf's create/update handlers: those write kopf's own annotations onto every
+  ModelService (a request, and one more event, per change) and, when the API server is
+  slow to send that write back, run again;
 - ``@kopf.index`` on ModelServices and on every kind the renderer produces (only objects
   with the owner label): the operator's watch caches, which the reconcile reads instead of
-  the API server;
-- ``@kopf.on.event`` on those kinds: an owned object changed or disappeared (a rollout
-  progressed, someone scaled or deleted it): reconcile its owner at once, which repairs
-  drift and refreshes the status;
+  the API server. They hold slim copies (no ``managedFields``, keys shared): the caches
+  are most of the operator's memory;
+- ``@kopf.on.event`` on those kinds: an owned object changed in a way its owner's
+  reconcile acts on (its spec, marks or readiness; not each of a rollout's status writes)
+  or disappeared: reconcile its owner at once, which repairs drift and refreshes the
+  status;
 - a resync loop every ``resync`` seconds reconciles every ModelService (read-only when
   nothing changed), and only while this operator is the active peer.
 
@@ -21,12 +28,12 @@ ownerReferences).
 from __future__ import annotations
 
 import asyncio
-import copy
 import datetime
 import logging
 import os
 import random
 import socket
+import sys
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -41,6 +48,7 @@ from modelservice.operator.reconciler import (
     WATCHED_KINDS,
     OperatorCluster,
     Reconciler,
+    needs_reconcile,
 )
 
 logger = logging.getLogger(__name__)
@@ -57,7 +65,24 @@ def _child_index_id(api_version: str, plural: str) -> str:
 
 
 def _as_dict(body: Any) -> Obj:
-    return copy.deepcopy(dict(body))
+    """A slim, private copy of a watched body for the caches: ``managedFields`` left out
+    (half of a Deployment's size, and nothing a reconcile reads), dictionary keys interned
+    (shared by every cached object), the rest copied (kopf's body must not be shared). The
+    caches are most of the operator's memory, and grow with the number of ModelServices."""
+    out: Obj = _slim(body, 0)
+    return out
+
+
+def _slim(value: Any, depth: int) -> Any:
+    if isinstance(value, Mapping):
+        return {
+            sys.intern(str(k)): _slim(v, depth + 1)
+            for k, v in value.items()
+            if not (depth == 1 and k == "managedFields")
+        }
+    if isinstance(value, list):
+        return [_slim(v, depth + 1) for v in value]
+    return value
 
 
 class KopfView:
@@ -174,25 +199,35 @@ def build_registry(state: OperatorState) -> kopf.OperatorRegistry:
     async def cleanup(**_: Any) -> None:
         if state.resync_task is not None:
             state.resync_task.cancel()
+        reconciler.shutdown()
         reconciler.write_stats()
 
     @kopf.index(GROUP, VERSION, PLURAL, id=PARENTS_INDEX, registry=registry)
-    def parents(namespace: str | None, name: str, body: kopf.Body, **_: Any) -> Any:
+    async def parents(namespace: str | None, name: str, body: kopf.Body, **_: Any) -> Any:
         return {(namespace, name): _as_dict(body)}
 
-    def child_index(namespace: str | None, labels: kopf.Labels, body: kopf.Body, **_: Any) -> Any:
+    # Indexing and child events run on the event loop (async: no thread hop, nothing that
+    # blocks): kopf then lets go of each event's body at once, instead of holding thousands
+    # of them while their handlers wait for a worker thread during a burst.
+    async def child_index(
+        namespace: str | None, labels: kopf.Labels, body: kopf.Body, **_: Any
+    ) -> Any:
         return {(namespace, labels.get(OWNER_LABEL)): _as_dict(body)}
 
-    def child_event(
+    async def child_event(
         event: Mapping[str, Any], namespace: str | None, labels: kopf.Labels, **kwargs: Any
     ) -> None:
         view.bind(kwargs)
-        if event.get("type") is None:
+        obj = event.get("object") or {}
+        type_ = event.get("type")
+        if not reconciler.child_changed(obj, type_):
+            return  # nothing its owner's reconcile would act on (one of a rollout's writes)
+        if type_ is None:
             return  # the initial listing; resume handlers cover it
         owner = labels.get(OWNER_LABEL)
         if owner and namespace:
-            kind = (event.get("object") or {}).get("kind", "object")
-            reconciler.kick(namespace, owner, trigger=f"event:{kind}")
+            # queued for the reconcile workers; several events coalesce into one reconcile
+            reconciler.enqueue(namespace, owner, trigger=f"event:{obj.get('kind', 'object')}")
 
     present = {OWNER_LABEL: kopf.PRESENT}
     for api_version, _kind, plural in WATCHED_KINDS:
@@ -203,17 +238,19 @@ def build_registry(state: OperatorState) -> kopf.OperatorRegistry:
             group, version, plural, id=f"event_{ident}", labels=present, registry=registry
         )(child_event)
 
-    @kopf.on.resume(GROUP, VERSION, PLURAL, id="reconcile", registry=registry)
-    @kopf.on.create(GROUP, VERSION, PLURAL, id="reconcile", registry=registry)
-    @kopf.on.update(GROUP, VERSION, PLURAL, id="reconcile", registry=registry)
-    def reconcile(body: kopf.Body, reason: str, **kwargs: Any) -> None:
+    @kopf.on.event(GROUP, VERSION, PLURAL, id="reconcile", registry=registry)
+    async def reconcile(event: Mapping[str, Any], body: kopf.Body, **kwargs: Any) -> None:
         view.bind(kwargs)
-        result = reconciler.reconcile(_as_dict(body), trigger=str(reason))
-        if result.error is not None and not result.internal:
-            # The cluster refused something: kopf retries. An internal error (a bug) is in
-            # the status already; retrying at kopf's pace would only repeat it (the resync
-            # tries again).
-            raise kopf.TemporaryError(result.error, delay=15)
+        type_ = event.get("type")
+        meta = body.get("metadata") or {}
+        namespace, name = str(meta.get("namespace")), str(meta.get("name"))
+        if type_ == "DELETED":
+            reconciler.forget(namespace, name)
+            return  # its children go by their ownerReferences
+        if type_ == "MODIFIED" and not needs_reconcile(body):
+            return  # the operator's own status write, or metadata only
+        trigger = {None: "resume", "ADDED": "create"}.get(type_, "update")
+        reconciler.enqueue(namespace, name, trigger=trigger)
 
     return registry
 

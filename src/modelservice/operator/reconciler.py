@@ -18,12 +18,13 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from modelservice.cluster.apply import Engine
-from modelservice.cluster.client import Cluster, ClusterError
+from modelservice.cluster.client import Cluster, ClusterError, each
 from modelservice.cluster.errors import AlreadyExists, NotFound
 from modelservice.cluster.wait import pod_selector, pod_summary, readiness
 from modelservice.kinds import RENDERED_KINDS
@@ -43,6 +44,8 @@ from modelservice.operator.policy import Policy
 from modelservice.operator.status import compute_status, merge_patch, owned_refs, ref_key
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
+R = TypeVar("R")
 
 #: Field manager of the operator's server-side applies.
 FIELD_MANAGER = "llm-d-modelservice-operator"
@@ -85,19 +88,20 @@ class OperatorCluster(Cluster):
         return int(getattr(self._local, "n", 0))
 
     def _count(self) -> None:
+        super()._count()
         self._local.n = self.thread_requests + 1
 
-    def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        self._count()
-        return super()._call(what, fn, *args, **kwargs)
+    def each(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        """:func:`~modelservice.cluster.client.each`, with the requests made on the pool's
+        threads counted on the calling thread (a reconcile's count is its thread's)."""
 
-    def _raw_get(self, path: str) -> dict[str, Any] | None:
-        self._count()
-        return super()._raw_get(path)
+        def counted(item: T) -> tuple[R, int]:
+            before = self.thread_requests
+            return fn(item), self.thread_requests - before
 
-    def _raw(self, method: str, path: str, what: str, body: Any = None) -> dict[str, Any]:
-        self._count()
-        return super()._raw(method, path, what, body)
+        done = each(counted, items)
+        self._local.n = self.thread_requests + sum(n for _, n in done)
+        return [r for r, _ in done]
 
     def patch_status(self, name: str, namespace: str, patch: Mapping[str, Any]) -> Obj:
         from lightkube.types import PatchType
@@ -223,6 +227,7 @@ class Reconciler:
         stats_file: str | None = None,
         policy: Policy | None = None,
         identity: str = "",
+        workers: int = 8,
     ) -> None:
         self.cluster = cluster
         self.view = view
@@ -241,6 +246,11 @@ class Reconciler:
         #: uid → (hash, generation) of objects that differ from what was applied only by
         #: server-side normalisation (not drift; not re-applied while both stay the same).
         self.accepted: dict[str, tuple[str, int]] = {}
+        #: uid → :func:`signature` of each owned child as last seen (watch event or apply).
+        self._seen: dict[str, tuple[Any, ...]] = {}
+        self.workers = workers
+        self._queued: set[tuple[str, str]] = set()
+        self._pool: ThreadPoolExecutor | None = None
 
     # ------------------------------------------------------------------ scheduling
 
@@ -260,22 +270,23 @@ class Reconciler:
         self._drain(key)
         return result
 
-    def kick(self, namespace: str, name: str, *, trigger: str) -> None:
+    def kick(self, namespace: str, name: str, *, trigger: str) -> Result | None:
         """Reconcile the ModelService as the view last saw it, unless one is running; then
-        that one runs once more when it is done."""
+        that one runs once more when it is done. Returns what the last run here did."""
         key = (namespace, name)
         with self._guard:
             self._dirty.add(key)
-        self._drain(key, trigger)
+        return self._drain(key, trigger)
 
-    def _drain(self, key: tuple[str, str], trigger: str = "coalesced") -> None:
+    def _drain(self, key: tuple[str, str], trigger: str = "coalesced") -> Result | None:
         lock = self._lock(key)
+        result: Result | None = None
         while True:
             with self._guard:
                 if key not in self._dirty:
-                    return
+                    return result
             if not lock.acquire(blocking=False):
-                return  # the holder re-checks the flag after releasing
+                return result  # the holder re-checks the flag after releasing
             try:
                 with self._guard:
                     if key not in self._dirty:
@@ -283,9 +294,76 @@ class Reconciler:
                     self._dirty.discard(key)
                 parent = self.view.parent(*key)
                 if parent is not None:
-                    self._reconcile(parent, trigger)
+                    result = self._reconcile(parent, trigger)
             finally:
                 lock.release()
+
+    def enqueue(self, namespace: str, name: str, *, trigger: str) -> None:
+        """:meth:`kick` on one of the reconcile workers (``workers`` threads), without
+        waiting; a ModelService already waiting in the queue is not queued twice."""
+        key = (namespace, name)
+        with self._guard:
+            if key in self._queued:
+                return
+            self._queued.add(key)
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="reconcile")
+            pool = self._pool
+        pool.submit(self._dequeue, key, trigger)
+
+    def _dequeue(self, key: tuple[str, str], trigger: str) -> None:
+        with self._guard:
+            self._queued.discard(key)
+        try:
+            result = self.kick(*key, trigger=trigger)
+        except Exception:  # a reconcile turns its own errors into conditions: a backstop
+            logger.exception("%s/%s: reconcile failed", *key)
+            return
+        refused = result is not None and result.error is not None and not result.internal
+        if refused and (trigger in FRESH_TRIGGERS or trigger == "retry"):
+            # The cluster refused something: try again shortly. An internal error (a bug)
+            # is in the status already; the resync tries again.
+            self.retry(*key, RETRY_AFTER)
+
+    def retry(self, namespace: str, name: str, delay: float) -> None:
+        """Reconcile again in ``delay`` seconds."""
+        timer = threading.Timer(delay, self.enqueue, (namespace, name), {"trigger": "retry"})
+        timer.daemon = True
+        timer.start()
+
+    def forget(self, namespace: str, name: str) -> None:
+        """A ModelService is gone: drop what was kept about it (its children go by their
+        ownerReferences, and their own deletion events drop theirs)."""
+        key = (namespace, name)
+        with self._guard:
+            self._dirty.discard(key)
+            lock = self._locks.get(key)
+            if lock is not None and not lock.locked():
+                del self._locks[key]
+        self._reported.pop(key, None)
+
+    def shutdown(self) -> None:
+        """Stop the reconcile workers (those running finish; the queued are dropped)."""
+        with self._guard:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def child_changed(self, obj: Mapping[str, Any], event_type: str | None) -> bool:
+        """Whether a watch event of a child (or the answer to an apply of it) carries
+        anything its owner's reconcile would act on (see :func:`signature`). A deletion
+        always does, and the child's bookkeeping goes with it."""
+        uid = str((obj.get("metadata") or {}).get("uid") or "")
+        with self._guard:
+            if event_type == "DELETED":
+                self._seen.pop(uid, None)
+                self.accepted.pop(uid, None)
+                return True
+            sig = signature(obj)
+            if self._seen.get(uid) == sig:
+                return False
+            self._seen[uid] = sig
+            return True
 
     # ------------------------------------------------------------------ the reconcile
 
@@ -404,10 +482,13 @@ class Reconciler:
         # An object missing from the watch caches may still exist without this
         # ModelService's label (the caches hold labelled objects only): read it before
         # creating, so that nothing is taken over that the author could not change.
-        for obj, reason in steps.apply:
-            if reason != "missing" or not self.view.watches(obj["apiVersion"], obj["kind"]):
-                continue
-            got = engine.live(obj)
+        missing = [
+            obj
+            for obj, reason in steps.apply
+            if reason == "missing" and self.view.watches(obj["apiVersion"], obj["kind"])
+        ]
+        # independent reads: side by side, on this reconcile's own threads' count
+        for obj, got in zip(missing, self.cluster.each(engine.live, missing), strict=True):
             if got is None:
                 continue
             why_not = owner.conflict(got)
@@ -420,9 +501,14 @@ class Reconciler:
             # rest could run pods under someone else's identity.
             steps.apply, steps.delete = [], []
         apply_error: str | None = None
-        if steps.apply and trigger != "handler" and any(r == "missing" for _, r in steps.apply):
-            # About to create: make sure the ModelService still exists (a child's deletion
-            # event can arrive just after its owner was deleted).
+        if (
+            steps.apply
+            and trigger not in FRESH_TRIGGERS
+            and any(r == "missing" for _, r in steps.apply)
+        ):
+            # About to create for a child's event (or a resync): make sure the ModelService
+            # still exists (a child's deletion event can arrive just after its owner was
+            # deleted). A ModelService's own event carries it as the API server just sent it.
             fresh = self.cluster.get(API_VERSION, KIND, name, ns)
             if fresh is None or fresh["metadata"].get("uid") != meta["uid"]:
                 result.skipped = "ModelService is gone"
@@ -439,6 +525,7 @@ class Reconciler:
                 break
             result.applied.append(f"{what} ({reason})")
             live[key_of(obj)] = applied
+            self.child_changed(applied, "APPLIED")  # its own watch event is no news
             if drift(obj, applied) is not None:
                 ameta = applied.get("metadata") or {}
                 ann = obj["metadata"]["annotations"]
@@ -600,6 +687,45 @@ def transitions(old: Any, new: Any) -> list[tuple[str, str, str]]:
             reason = "Recovered"
         out.append(("Warning" if bad else "Normal", str(reason), f"{type_}={status}: {message}"))
     return out
+
+
+#: Triggers that carry the ModelService as the API server just sent it (its own events).
+FRESH_TRIGGERS = ("handler", "create", "update", "resume")
+#: Seconds before a ModelService whose reconcile the cluster refused is tried again.
+RETRY_AFTER = 15.0
+
+
+def needs_reconcile(parent: Mapping[str, Any]) -> bool:
+    """Whether a changed ModelService needs a reconcile: its spec changed since the status
+    was last written (``generation`` ahead of ``status.observedGeneration``), or it has no
+    status yet. A change of its status alone (the operator's own write) does not; a change
+    of its metadata alone waits for the resync."""
+    meta = parent.get("metadata") or {}
+    if meta.get("deletionTimestamp"):
+        return False
+    status = parent.get("status") or {}
+    return bool(status.get("observedGeneration") != meta.get("generation"))
+
+
+def signature(obj: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What of a child can make its owner's reconcile do something: its spec (generation),
+    its marks (labels, annotations, owner), being deleted, and what the status reports of
+    it (readiness, replicas). A status write that changes none of these (one of the several
+    a rollout makes) needs no reconcile; the periodic resync still looks at everything."""
+    meta = obj.get("metadata") or {}
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    ready = readiness(dict(obj), str(obj.get("kind")), str(meta.get("name")))
+    return (
+        meta.get("generation"),
+        tuple(sorted((meta.get("labels") or {}).items())),
+        tuple(sorted((meta.get("annotations") or {}).items())),
+        tuple(str(r.get("uid")) for r in meta.get("ownerReferences") or []),
+        bool(meta.get("deletionTimestamp")),
+        ready.ready,
+        ready.progress,
+        spec.get("replicas") if isinstance(spec, Mapping) else None,
+        status.get("readyReplicas") if isinstance(status, Mapping) else None,
+    )
 
 
 def owner_of(obj: Mapping[str, Any]) -> str | None:

@@ -74,7 +74,12 @@ def run(
         cluster=cluster,
         view=view,
         reconciler=Reconciler(
-            cluster, view, stats_file=stats_file, policy=policy, identity=identity
+            cluster,
+            view,
+            stats_file=stats_file,
+            policy=policy,
+            identity=identity,
+            workers=workers,
         ),
         resync=resync,
         workers=workers,

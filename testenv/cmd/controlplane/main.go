@@ -43,6 +43,7 @@ type options struct {
 	nodes       nodeSet
 	timeout     time.Duration
 	keepDataDir bool
+	auditLog    string
 }
 
 // env is one running environment.
@@ -84,6 +85,7 @@ func main() {
 	flag.StringVar(&o.nodes.Pods, "node-pods", "110", "pods allocatable of each node")
 	flag.DurationVar(&o.timeout, "ready-timeout", 3*time.Minute, "how long to wait for the cluster to become ready")
 	flag.BoolVar(&o.keepDataDir, "keep-data-dir", false, "do not remove the data directory on exit (debugging)")
+	flag.StringVar(&o.auditLog, "audit-log", "", "write the API server's audit log (one JSON event per request, metadata only) to this file; empty: no audit log")
 	flag.Parse()
 
 	e := &env{opts: o}
@@ -245,6 +247,24 @@ func (e *env) start(ctx context.Context, failed chan<- error) error {
 		"--max-mutating-requests-inflight=0",
 		"--profiling=false",
 		"--endpoint-reconciler-type=none",
+	}
+	if e.opts.auditLog != "" {
+		// Metadata of every request (who, what, when, with which user agent), written as it
+		// completes: what the benchmarks count requests per command with.
+		policy := filepath.Join(e.dataDir, "audit-policy.yaml")
+		text := "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: Metadata\n"
+		if err := os.WriteFile(policy, []byte(text), 0o600); err != nil {
+			return err
+		}
+		apiArgs = append(apiArgs,
+			"--audit-policy-file="+policy,
+			"--audit-log-path="+e.opts.auditLog,
+			"--audit-log-format=json",
+			"--audit-log-mode=blocking",
+			"--audit-log-maxage=0",
+			"--audit-log-maxbackup=0",
+			"--audit-log-maxsize=0",
+		)
 	}
 	internalKC := filepath.Join(e.dataDir, "admin.kubeconfig")
 	kcmArgs := []string{
