@@ -122,3 +122,39 @@ def test_install_wait_watches_instead_of_polling(cluster: Any, namespace: str) -
     waited.uninstall(wait=True, timeout=60)
     assert waited.cluster.requests == plain.cluster.requests
     assert waited.history() == []
+
+
+def test_a_watch_closed_from_another_thread_reads_nothing_after(
+    cluster: Any, namespace: str, tmp_path: Path
+) -> None:
+    """``--wait`` closes its watches from the waiting thread while their own threads read.
+    Closing a connection's socket under a reading thread frees its descriptor, the next file
+    or connection opened takes that number, and the reader's TLS layer, woken by the
+    server's next event, reads its five-byte record header from it: values files lost their
+    first bytes ('did not find expected <document start>') and other connections failed
+    with 'bad record mac'. A closed watch must stop reading without handing its descriptor
+    to anyone while it still might."""
+    import threading
+
+    api = modelservice.Cluster(kubeconfig=cluster.kubeconfig, namespace=namespace)
+    cm = {"apiVersion": "v1", "kind": "ConfigMap",
+          "metadata": {"name": "watched", "namespace": namespace}, "data": {"n": "0"}}  # fmt: skip
+    payload = b"# values\n" + b"x: 1\n" * 200
+    victim = tmp_path / "values.yaml"
+    victim.write_bytes(payload)
+    for round_ in range(5):
+        live = api.apply(cm)
+        version = str(live["metadata"]["resourceVersion"])
+        stream = api.watch("v1", "ConfigMap", name="watched", namespace=namespace,
+                           resource_version=version, timeout=30)  # fmt: skip
+        reader = threading.Thread(target=lambda s=stream: [t for t, _ in s])
+        reader.start()
+        time.sleep(0.3)  # the reader is blocked on the socket, waiting for an event
+        stream.close()
+        with open(victim, "rb") as held:  # may take the watch's descriptor number
+            cm["data"] = {"n": str(round_ + 1)}
+            api.apply(cm)  # an event on the watch's connection, had it stayed open
+            time.sleep(0.3)
+            assert held.read() == payload, f"round {round_}: the closed watch read the file"
+        reader.join(timeout=30)
+        assert not reader.is_alive()

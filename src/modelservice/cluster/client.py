@@ -623,15 +623,17 @@ class _Stream:
         self._resp: Any = None
         self._http: Any = None
         self._closed = False
+        self._reader: int | None = None
+        """The thread reading the stream, while it does."""
 
     def __iter__(self) -> Iterator[tuple[str, Obj]]:
         import json
 
         from lightkube.config.client_adapter import httpx  # type: ignore[attr-defined]
 
+        self._reader = threading.get_ident()
         try:
-            # A connection of its own: closing a stream from another thread while it reads
-            # must not touch a connection the other requests share.
+            # A connection of its own, so that ending the stream ends no other request.
             self._http = self.cluster._own_connection(httpx)
             request = self._http.build_request(
                 "GET",
@@ -663,15 +665,39 @@ class _Stream:
                 raise self.cluster._unreachable(exc) from None
             raise
         finally:
+            self._reader = None
             self.close()
 
     def close(self) -> None:
+        """End the stream. From the thread that reads it, close the connection; from any
+        other, only shut the socket down, which wakes the reader at once with an end of
+        stream, and leave the close to the reader: a socket closed under a reading thread
+        frees its descriptor number while the reader's TLS layer still holds it, and its
+        next read takes bytes from whatever file or connection is opened next."""
         self._closed = True
+        if self._reader is not None and self._reader != threading.get_ident():
+            sock = _socket_of(self._resp)
+            if sock is not None:
+                import socket
+
+                with contextlib.suppress(OSError):
+                    # the plain socket's shutdown: SSLSocket's own drops its TLS state,
+                    # which the reader is using
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            return  # the reader closes it; without a socket, the server's timeout ends it
         for part in (self._resp, self._http):
             if part is not None:
-                # from another thread while it reads: the stream ends either way
                 with contextlib.suppress(Exception):
                     part.close()
+
+
+def _socket_of(response: Any) -> Any:
+    """The socket under a streamed response (httpcore's network stream), or None."""
+    stream = (getattr(response, "extensions", None) or {}).get("network_stream")
+    try:
+        return stream.get_extra_info("socket") if stream is not None else None
+    except Exception:  # an httpcore without it: the caller does without
+        return None
 
 
 def terminating(answer: Obj | None) -> bool:
