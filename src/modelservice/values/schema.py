@@ -906,31 +906,9 @@ def _compile_node(schema: Schema, compile_node: Callable[[Schema], _Check]) -> _
                     )
                 )
         elif isinstance(value, dict):
-            for req in required:
-                if req not in value:
-                    desc = _resolve_desc(properties[req]) if req in properties else ""
-                    out.append(
-                        Problem(
-                            join_path(_path_text(path), req),
-                            "required" + (f": {desc}" if desc else ""),
-                        )
-                    )
-            for key, item in value.items():
-                if item is None:  # a null removes a key (a default): nothing to check
-                    continue
-                sub = props.get(key)
-                if sub is not None:
-                    sub(item, (path, key), out)
-                elif closed:
-                    out.append(_unknown_key(key, allowed, path))
-                elif "extra" in later:
-                    later["extra"](item, (path, key), out)
+            check_object(value, path, out)
         elif isinstance(value, list):
-            if len(value) < min_items:
-                out.append(Problem(_path_text(path), f"must have at least {min_items} item(s)"))
-            if "items" in later:
-                for i, item in enumerate(value):
-                    later["items"](item, (path, i), out)
+            check_array(value, path, out)
         elif not isinstance(value, bool) and isinstance(value, int | float):
             if minimum is not None and value < minimum:
                 out.append(Problem(_path_text(path), f"must be at least {minimum}, got {value}"))
